@@ -1,0 +1,470 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * cors_origin_rules.c: parsing origin entries, layering them by section,
+ * and matching a request Origin against the layers.
+ *
+ * Lookup keys: an EXACT entry is keyed by its origin ("https://a.example");
+ * a SUBDOMAIN entry (a "*." wildcard on example.com, port 8443) by the
+ * origin its suffix would have ("https://example.com:8443", or with ":*"
+ * for any port); an ANY_PORT entry on localhost by "http://localhost".
+ * A request origin is then looked up once for itself, once without its
+ * port, and once per dot-separated suffix of its host.
+ */
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "cors_origin_rules.h"
+
+/* Room for any origin we accept, plus ":*" and the NUL. */
+#define KEY_BUF_LEN (CORS_ORIGIN_MAX_LEN + 8)
+
+typedef enum { BY_EXACT, BY_SUBDOMAIN, BY_ANY_PORT } lookup_table;
+
+cors_origin_layer *cors_origin_layer_make(apr_pool_t *p)
+{
+    cors_origin_layer *layer = apr_pcalloc(p, sizeof(*layer));
+
+    layer->mode = CORS_LIST_INHERIT;
+    layer->entries = apr_hash_make(p);
+    layer->exact = apr_hash_make(p);
+    layer->subdomain = apr_hash_make(p);
+    layer->any_port = apr_hash_make(p);
+    layer->regexes = apr_array_make(p, 2, sizeof(const cors_rule *));
+    layer->removed = apr_hash_make(p);
+    return layer;
+}
+
+static const char *not_canonical(apr_pool_t *p, const char *arg,
+                                 cors_origin_error err)
+{
+    const char *fix = cors_origin_suggest(p, arg);
+
+    if (fix && strcmp(fix, arg) != 0) {
+        return apr_psprintf(p, "'%s' is not a canonical origin (%s); "
+                            "write '%s' instead", arg,
+                            cors_origin_error_text(err), fix);
+    }
+    return apr_psprintf(p, "'%s' is not a canonical origin (%s); write "
+                        "scheme://host[:port] exactly as a browser sends it, "
+                        "e.g. 'https://app.example.com'", arg,
+                        cors_origin_error_text(err));
+}
+
+/* Validate `origin` (a plain origin after the pattern parts are removed). */
+static const char *check_origin(apr_pool_t *p, const char *arg,
+                                const char *origin, cors_origin *parsed)
+{
+    cors_origin_error err = cors_origin_parse(origin, strlen(origin), parsed);
+
+    return err == CORS_ORIGIN_OK ? NULL : not_canonical(p, arg, err);
+}
+
+/* A "*." wildcard: scheme, "://", "*.", domain, then ":port" or ":*". */
+static const char *parse_subdomain(apr_pool_t *p, const char *arg,
+                                   const char *star, int any_port,
+                                   cors_rule *rule)
+{
+    cors_origin parsed;
+    const char *scheme = apr_pstrmemdup(p, arg, (apr_size_t)(star - arg));
+    const char *rest = star + 2;            /* after "*." */
+    const char *plain, *domain, *err;
+
+    if (any_port) {
+        rest = apr_pstrmemdup(p, rest, strlen(rest) - 2);
+    }
+    plain = apr_pstrcat(p, scheme, rest, NULL);
+    if ((err = check_origin(p, arg, plain, &parsed)) != NULL) {
+        return err;
+    }
+    if (parsed.host_kind != CORS_HOST_DOMAIN) {
+        return apr_psprintf(p, "'%s' puts a wildcard on an IP address; list "
+                            "the origins instead", arg);
+    }
+    domain = apr_pstrmemdup(p, parsed.host, parsed.host_len);
+    if (cors_is_public_suffix(domain)) {
+        return apr_psprintf(p, "'%s' puts a wildcard directly on the public "
+                            "suffix '%s', which would allow every site "
+                            "registered under it; use a domain you control, "
+                            "e.g. '%s*.example.%s'", arg, domain, scheme,
+                            domain);
+    }
+    rule->kind = CORS_RULE_SUBDOMAIN;
+    rule->any_port = any_port;
+    rule->key = any_port ? apr_pstrcat(p, plain, ":*", NULL) : plain;
+    return NULL;
+}
+
+static int ends_with_any_port(const char *arg)
+{
+    apr_size_t len = strlen(arg);
+
+    return len > 2 && arg[len - 2] == ':' && arg[len - 1] == '*';
+}
+
+const char *cors_rule_parse(apr_pool_t *p, const char *arg, cors_rule *rule)
+{
+    const char *sep = strstr(arg, "://");
+    const char *star = strchr(arg, '*');
+    int any_port = ends_with_any_port(arg);
+    cors_origin parsed;
+
+    memset(rule, 0, sizeof(*rule));
+    rule->text = rule->id = rule->key = arg;
+    if (strcmp(arg, "*") == 0) {
+        rule->kind = CORS_RULE_ANY;
+        return NULL;
+    }
+    if (strcmp(arg, "null") == 0) {
+        rule->kind = CORS_RULE_NULL;
+        return NULL;
+    }
+    if (star && sep && star == sep + 3 && star[1] == '.'
+        && strchr(star + 1, '*') == (any_port ? arg + strlen(arg) - 1 : NULL)) {
+        return parse_subdomain(p, arg, sep + 3, any_port, rule);
+    }
+    if (any_port && star == arg + strlen(arg) - 1) {
+        const char *plain = apr_pstrmemdup(p, arg, strlen(arg) - 2);
+        const char *err = check_origin(p, arg, plain, &parsed);
+        if (err) {
+            return err;
+        }
+        rule->kind = CORS_RULE_ANY_PORT;
+        rule->key = plain;
+        return NULL;
+    }
+    if (star) {
+        return apr_psprintf(p, "'%s' has a '*' where none is allowed: write "
+                            "'*' alone, 'https://*.example.com' (a whole "
+                            "leftmost label, never on a public suffix) or "
+                            "'http://localhost:*' (any port)", arg);
+    }
+    rule->kind = CORS_RULE_EXACT;
+    return check_origin(p, arg, arg, &parsed);
+}
+
+void cors_rule_regex(apr_pool_t *p, cors_rule *rule, const char *pattern,
+                     const void *compiled, cors_regex_fn match)
+{
+    memset(rule, 0, sizeof(*rule));
+    rule->kind = CORS_RULE_REGEX;
+    rule->text = rule->key = pattern;
+    rule->id = apr_pstrcat(p, "~", pattern, NULL);
+    rule->regex = compiled;
+    rule->regex_match = match;
+}
+
+static apr_hash_t *table_of(const cors_origin_layer *layer, lookup_table t)
+{
+    switch (t) {
+    case BY_SUBDOMAIN:
+        return layer->subdomain;
+    case BY_ANY_PORT:
+        return layer->any_port;
+    default:
+        return layer->exact;
+    }
+}
+
+static void layer_remove_own(apr_pool_t *p, cors_origin_layer *layer,
+                             const char *id)
+{
+    const cors_rule *old = apr_hash_get(layer->entries, id,
+                                        APR_HASH_KEY_STRING);
+    int i, j;
+
+    if (!old) {
+        return;
+    }
+    apr_hash_set(layer->entries, id, APR_HASH_KEY_STRING, NULL);
+    switch (old->kind) {
+    case CORS_RULE_ANY:
+        layer->any = NULL;
+        break;
+    case CORS_RULE_REGEX:
+        for (i = 0, j = 0; i < layer->regexes->nelts; i++) {
+            const cors_rule *r = APR_ARRAY_IDX(layer->regexes, i,
+                                               const cors_rule *);
+            if (r != old) {
+                APR_ARRAY_IDX(layer->regexes, j++, const cors_rule *) = r;
+            }
+        }
+        layer->regexes->nelts = j;
+        break;
+    case CORS_RULE_SUBDOMAIN:
+        apr_hash_set(layer->subdomain, old->key, APR_HASH_KEY_STRING, NULL);
+        break;
+    case CORS_RULE_ANY_PORT:
+        apr_hash_set(layer->any_port, old->key, APR_HASH_KEY_STRING, NULL);
+        break;
+    default:
+        apr_hash_set(layer->exact, old->key, APR_HASH_KEY_STRING, NULL);
+        break;
+    }
+    (void)p;
+}
+
+static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
+                          const cors_rule *rule)
+{
+    cors_rule *copy = apr_pmemdup(p, rule, sizeof(*rule));
+
+    layer_remove_own(p, layer, copy->id);
+    apr_hash_set(layer->entries, copy->id, APR_HASH_KEY_STRING, copy);
+    switch (copy->kind) {
+    case CORS_RULE_ANY:
+        layer->any = copy;
+        break;
+    case CORS_RULE_REGEX:
+        APR_ARRAY_PUSH(layer->regexes, const cors_rule *) = copy;
+        break;
+    case CORS_RULE_SUBDOMAIN:
+        apr_hash_set(layer->subdomain, copy->key, APR_HASH_KEY_STRING, copy);
+        break;
+    case CORS_RULE_ANY_PORT:
+        apr_hash_set(layer->any_port, copy->key, APR_HASH_KEY_STRING, copy);
+        break;
+    default:
+        apr_hash_set(layer->exact, copy->key, APR_HASH_KEY_STRING, copy);
+        break;
+    }
+}
+
+static void layer_clear(apr_pool_t *p, cors_origin_layer *layer)
+{
+    layer->entries = apr_hash_make(p);
+    layer->exact = apr_hash_make(p);
+    layer->subdomain = apr_hash_make(p);
+    layer->any_port = apr_hash_make(p);
+    layer->regexes = apr_array_make(p, 2, sizeof(const cors_rule *));
+    layer->any = NULL;
+}
+
+void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
+                             cors_list_op op, const cors_rule *rule)
+{
+    switch (op) {
+    case CORS_OP_SET:
+        if (layer->mode != CORS_LIST_REPLACE) {
+            /* An unprefixed line replaces what is inherited: edits made
+             * by earlier "+"/"-" lines of this section no longer apply to
+             * a parent, but their additions stay in the section's list. */
+            layer->removed = apr_hash_make(p);
+            layer->mode = CORS_LIST_REPLACE;
+        }
+        if (rule) {
+            layer_add_own(p, layer, rule);
+        }
+        else {
+            layer_clear(p, layer);
+        }
+        break;
+    case CORS_OP_ADD:
+        if (layer->mode == CORS_LIST_INHERIT) {
+            layer->mode = CORS_LIST_EDIT;
+        }
+        apr_hash_set(layer->removed, rule->id, APR_HASH_KEY_STRING, NULL);
+        layer_add_own(p, layer, rule);
+        break;
+    case CORS_OP_REMOVE:
+        if (layer->mode == CORS_LIST_INHERIT) {
+            layer->mode = CORS_LIST_EDIT;
+        }
+        layer_remove_own(p, layer, rule->id);
+        if (layer->mode == CORS_LIST_EDIT) {
+            apr_hash_set(layer->removed, apr_pstrdup(p, rule->id),
+                         APR_HASH_KEY_STRING, "");
+        }
+        break;
+    }
+}
+
+/* Whether a node between `from` (inclusive) and `upto` (exclusive) removes
+ * the entry `id` that a node above them contributes. */
+static int removed_below(const cors_origin_chain *from,
+                         const cors_origin_chain *upto, const char *id)
+{
+    const cors_origin_chain *n;
+
+    for (n = from; n && n != upto; n = n->parent) {
+        if (apr_hash_count(n->layer->removed)
+            && apr_hash_get(n->layer->removed, id, APR_HASH_KEY_STRING)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The entry `id` in effect in `chain`, or NULL. */
+static const cors_rule *chain_entry(const cors_origin_chain *chain,
+                                    const char *id)
+{
+    const cors_origin_chain *n;
+
+    for (n = chain; n; n = n->parent) {
+        const cors_rule *r = apr_hash_get(n->layer->entries, id,
+                                          APR_HASH_KEY_STRING);
+        if (r) {
+            return r;
+        }
+        if (apr_hash_get(n->layer->removed, id, APR_HASH_KEY_STRING)) {
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+static int count_entries(apr_pool_t *p, const cors_origin_layer *layer,
+                         const cors_origin_chain *parent)
+{
+    apr_hash_index_t *hi;
+    int count = parent ? parent->count : 0;
+
+    for (hi = apr_hash_first(p, layer->removed); hi; hi = apr_hash_next(hi)) {
+        if (chain_entry(parent, apr_hash_this_key(hi))) {
+            count--;
+        }
+    }
+    for (hi = apr_hash_first(p, layer->entries); hi; hi = apr_hash_next(hi)) {
+        if (!chain_entry(parent, apr_hash_this_key(hi))) {
+            count++;
+        }
+    }
+    return count;
+}
+
+const cors_origin_chain *cors_origin_chain_make(apr_pool_t *p,
+                                                const cors_origin_layer *layer,
+                                                const cors_origin_chain *parent)
+{
+    cors_origin_chain *node;
+
+    if (!layer || layer->mode == CORS_LIST_INHERIT) {
+        return parent;
+    }
+    node = apr_palloc(p, sizeof(*node));
+    node->layer = layer;
+    if (layer->mode == CORS_LIST_REPLACE) {
+        node->parent = NULL;
+        node->count = (int)apr_hash_count(layer->entries);
+    }
+    else {
+        node->parent = parent;
+        node->count = count_entries(p, layer, parent);
+    }
+    node->any = chain_entry(node, "*");
+    return node;
+}
+
+/* Look `key` up in one table of every layer, honouring removals. */
+static const cors_rule *lookup(const cors_origin_chain *chain,
+                               lookup_table t, const char *key,
+                               apr_size_t klen)
+{
+    const cors_origin_chain *n;
+
+    for (n = chain; n; n = n->parent) {
+        const cors_rule *r = apr_hash_get(table_of(n->layer, t), key,
+                                          (apr_ssize_t)klen);
+        if (r && !removed_below(chain, n, r->id)) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* Try each proper dot-suffix of the host as a wildcard's domain. */
+static const cors_rule *match_subdomain(const cors_origin_chain *chain,
+                                        const cors_origin *o)
+{
+    char key[KEY_BUF_LEN];
+    apr_size_t i, prefix = o->scheme_len + 3;
+
+    memcpy(key, o->scheme, o->scheme_len);
+    memcpy(key + o->scheme_len, "://", 3);
+    for (i = 0; i < o->host_len; i++) {
+        const char *suffix = o->host + i + 1;
+        apr_size_t slen = o->host_len - i - 1, klen;
+        const cors_rule *r;
+
+        if (o->host[i] != '.') {
+            continue;
+        }
+        memcpy(key + prefix, suffix, slen);
+        klen = prefix + slen;
+        if (o->port) {
+            key[klen] = ':';
+            memcpy(key + klen + 1, o->port, o->port_len);
+            if ((r = lookup(chain, BY_SUBDOMAIN, key,
+                            klen + 1 + o->port_len)) != NULL) {
+                return r;
+            }
+        }
+        else if ((r = lookup(chain, BY_SUBDOMAIN, key, klen)) != NULL) {
+            return r;
+        }
+        memcpy(key + klen, ":*", 2);
+        if ((r = lookup(chain, BY_SUBDOMAIN, key, klen + 2)) != NULL) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+static const cors_rule *match_regex(const cors_origin_chain *chain,
+                                    const char *origin, apr_size_t len)
+{
+    char subject[KEY_BUF_LEN];
+    const cors_origin_chain *n;
+    int i;
+
+    memcpy(subject, origin, len);
+    subject[len] = '\0';
+    for (n = chain; n; n = n->parent) {
+        for (i = 0; i < n->layer->regexes->nelts; i++) {
+            const cors_rule *r = APR_ARRAY_IDX(n->layer->regexes, i,
+                                               const cors_rule *);
+            if (!removed_below(chain, n, r->id)
+                && r->regex_match(r->regex, subject)) {
+                return r;
+            }
+        }
+    }
+    return NULL;
+}
+
+cors_match_result cors_origin_match(const cors_origin_chain *chain,
+                                    const char *origin, apr_size_t len,
+                                    const cors_rule **rule)
+{
+    cors_origin o;
+    const cors_rule *r;
+
+    *rule = NULL;
+    if (len == 4 && memcmp(origin, "null", 4) == 0) {
+        /* An opaque origin matches nothing but an explicit "null". */
+        *rule = lookup(chain, BY_EXACT, "null", 4);
+        return *rule ? CORS_MATCH_ENTRY : CORS_MATCH_NONE;
+    }
+    if (cors_origin_parse(origin, len, &o) != CORS_ORIGIN_OK) {
+        return CORS_MATCH_MALFORMED;
+    }
+    r = lookup(chain, BY_EXACT, origin, len);
+    if (!r && o.port) {
+        r = lookup(chain, BY_ANY_PORT, origin,
+                   (apr_size_t)(o.port - origin) - 1);
+    }
+    else if (!r) {
+        r = lookup(chain, BY_ANY_PORT, origin, len);
+    }
+    if (!r && o.host_kind == CORS_HOST_DOMAIN) {
+        r = match_subdomain(chain, &o);
+    }
+    if (!r) {
+        r = match_regex(chain, origin, len);
+    }
+    *rule = r;
+    return r ? CORS_MATCH_ENTRY : CORS_MATCH_NONE;
+}

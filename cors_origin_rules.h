@@ -1,0 +1,135 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * cors_origin_rules.h: the list of allowed origins (CORSAllowOrigin and
+ * CORSAllowOriginMatch) and how it is matched and inherited.
+ *
+ * Each configuration section holds one "layer": the entries its lines added
+ * and, for "+"/"-" edits, the inherited entries they removed. A merged
+ * configuration is a short chain of layers from child to parent, so that
+ * inheriting or editing a 10,000-origin list costs O(1) per request instead
+ * of a copy. Exact origins and wildcard suffixes are hash lookups; only
+ * regular expressions are tried one by one.
+ *
+ * Pure logic on APR; regular expressions are compiled and run by the caller
+ * through cors_regex_fn, so that this file never includes httpd.h.
+ */
+
+#ifndef CORS_ORIGIN_RULES_H
+#define CORS_ORIGIN_RULES_H
+
+#include <apr_pools.h>
+#include <apr_hash.h>
+#include <apr_tables.h>
+
+#include "cors_origin.h"
+
+/* Returns non-zero when the compiled expression matches all of `subject`. */
+typedef int (*cors_regex_fn)(const void *compiled, const char *subject);
+
+typedef enum {
+    CORS_RULE_EXACT,        /* https://app.example.com */
+    CORS_RULE_SUBDOMAIN,    /* a "*." label wildcard, e.g. on example.com */
+    CORS_RULE_ANY_PORT,     /* a ":*" port wildcard, e.g. on localhost */
+    CORS_RULE_REGEX,        /* CORSAllowOriginMatch */
+    CORS_RULE_ANY,          /* * */
+    CORS_RULE_NULL          /* null */
+} cors_rule_kind;
+
+typedef struct {
+    cors_rule_kind kind;
+    const char *text;       /* as written */
+    const char *id;         /* names the entry for "-": the text, or "~"
+                             * and the pattern for a regex */
+    const char *key;        /* hash key used for lookups (see .c) */
+    int any_port;           /* SUBDOMAIN: port given as ":*" */
+    const void *regex;      /* REGEX: compiled by the caller */
+    cors_regex_fn regex_match;
+    const char *source;     /* "file:line" of the directive, for logs */
+} cors_rule;
+
+/* How a section's lines relate to the inherited list. */
+typedef enum {
+    CORS_LIST_INHERIT = 0,  /* no lines: inherit unchanged */
+    CORS_LIST_REPLACE,      /* an unprefixed line: replace the inherited list */
+    CORS_LIST_EDIT          /* only "+x" / "-x" lines: edit the inherited list */
+} cors_list_mode;
+
+/* The value operator of one directive argument. */
+typedef enum {
+    CORS_OP_SET,            /* unprefixed */
+    CORS_OP_ADD,            /* +value */
+    CORS_OP_REMOVE          /* -value */
+} cors_list_op;
+
+typedef struct cors_origin_layer cors_origin_layer;
+typedef struct cors_origin_chain cors_origin_chain;
+
+/* The entries of one section; built while the configuration is read. */
+struct cors_origin_layer {
+    cors_list_mode mode;
+    apr_hash_t *entries;     /* id -> cors_rule*, everything added */
+    apr_hash_t *exact;       /* key -> cors_rule*, EXACT and NULL */
+    apr_hash_t *subdomain;   /* key -> cors_rule*, SUBDOMAIN */
+    apr_hash_t *any_port;    /* key -> cors_rule*, ANY_PORT */
+    apr_array_header_t *regexes; /* of cors_rule*, in configuration order */
+    const cors_rule *any;    /* the '*' entry, if added */
+    apr_hash_t *removed;     /* id -> "", entries removed from the parent */
+};
+
+/* A merged list: a layer over the (merged) list of its parent. */
+struct cors_origin_chain {
+    const cors_origin_layer *layer;
+    const cors_origin_chain *parent;  /* NULL unless layer->mode is EDIT */
+    int count;               /* number of entries in effect */
+    const cors_rule *any;    /* the '*' entry in effect, or NULL */
+};
+
+/* The outcome of matching an Origin value against a chain. */
+typedef enum {
+    CORS_MATCH_NONE = 0,     /* well-formed, but no entry matches */
+    CORS_MATCH_MALFORMED,    /* not a canonical origin nor "null" */
+    CORS_MATCH_ENTRY         /* an entry matched; see `rule` */
+} cors_match_result;
+
+cors_origin_layer *cors_origin_layer_make(apr_pool_t *p);
+
+/*
+ * Parse one CORSAllowOrigin argument (without its +/- prefix) into a rule.
+ * Returns NULL on success, else a message saying what is wrong and what to
+ * write instead. "none" is not a rule; the caller handles it.
+ */
+const char *cors_rule_parse(apr_pool_t *p, const char *arg, cors_rule *rule);
+
+/* Make a REGEX rule from a pattern the caller has compiled. */
+void cors_rule_regex(apr_pool_t *p, cors_rule *rule, const char *pattern,
+                     const void *compiled, cors_regex_fn match);
+
+/*
+ * Apply one operation of a directive line to a layer. The layer's mode
+ * becomes REPLACE after any CORS_OP_SET (repeated lines in one section
+ * accumulate); otherwise EDIT. `rule` is NULL for "none" (CORS_OP_SET only),
+ * which empties what the section has added so far.
+ */
+void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
+                             cors_list_op op, const cors_rule *rule);
+
+/*
+ * The merged list of `layer` over `parent` (which may be NULL). Returns
+ * `parent` itself when the layer is INHERIT; allocates one small node
+ * otherwise, never copying entries.
+ */
+const cors_origin_chain *cors_origin_chain_make(apr_pool_t *p,
+                                                const cors_origin_layer *layer,
+                                                const cors_origin_chain *parent);
+
+/*
+ * Match `len` bytes of `origin` against the list, without allocating.
+ * The '*' entry is not considered here (see chain->any): whether it may be
+ * granted depends on credentials, which is the policy's decision.
+ */
+cors_match_result cors_origin_match(const cors_origin_chain *chain,
+                                    const char *origin, apr_size_t len,
+                                    const cors_rule **rule);
+
+#endif /* CORS_ORIGIN_RULES_H */
