@@ -358,6 +358,39 @@ const cors_origin_chain *cors_origin_chain_make(apr_pool_t *p,
     return node;
 }
 
+/* Whether the chain ends in a layer that replaces what it inherits. */
+static int chain_closed(const cors_origin_chain *chain)
+{
+    while (chain->parent) {
+        chain = chain->parent;
+    }
+    return chain->layer->mode == CORS_LIST_REPLACE;
+}
+
+static const cors_origin_chain *regraft(apr_pool_t *p,
+                                        const cors_origin_chain *top,
+                                        const cors_origin_chain *parent)
+{
+    const cors_origin_chain *below = top->parent
+                                     ? regraft(p, top->parent, parent)
+                                     : parent;
+
+    return cors_origin_chain_make(p, top->layer, below);
+}
+
+const cors_origin_chain *cors_origin_chain_graft(apr_pool_t *p,
+                                                 const cors_origin_chain *top,
+                                                 const cors_origin_chain *parent)
+{
+    if (!top) {
+        return parent;
+    }
+    if (chain_closed(top)) {
+        return top;
+    }
+    return regraft(p, top, parent);
+}
+
 /* Look `key` up in one table of every layer, honouring removals. */
 static const cors_rule *lookup(const cors_origin_chain *chain,
                                lookup_table t, const char *key,

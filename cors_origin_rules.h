@@ -124,6 +124,18 @@ const cors_origin_chain *cors_origin_chain_make(apr_pool_t *p,
                                                 const cors_origin_chain *parent);
 
 /*
+ * The merged list of an already merged configuration `top` (a chain whose
+ * lowest node may still edit whatever it inherits) over `parent`. httpd
+ * merges sections with each other before merging them onto their parent,
+ * so this must give the same list whichever way the merges are grouped.
+ * Returns `top` itself when it replaces what it inherits, `parent` when it
+ * is NULL, and otherwise re-links only its few edit nodes.
+ */
+const cors_origin_chain *cors_origin_chain_graft(apr_pool_t *p,
+                                                 const cors_origin_chain *top,
+                                                 const cors_origin_chain *parent);
+
+/*
  * Match `len` bytes of `origin` against the list, without allocating.
  * The '*' entry is not considered here (see chain->any): whether it may be
  * granted depends on credentials, which is the policy's decision.

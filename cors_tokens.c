@@ -225,6 +225,52 @@ const cors_token_list *cors_token_list_merge(apr_pool_t *p,
     return list;
 }
 
+static const cors_token_history *restack(apr_pool_t *p,
+                                         const cors_token_history *h,
+                                         const cors_token_history *base,
+                                         const cors_token_list *base_list,
+                                         const cors_token_list **list)
+{
+    cors_token_history *node = apr_palloc(p, sizeof(*node));
+
+    node->edit = h->edit;
+    if (h->below) {
+        node->below = restack(p, h->below, base, base_list, list);
+    }
+    else {
+        node->below = base;
+        *list = base_list;
+    }
+    *list = cors_token_list_merge(p, h->edit, *list);
+    return node;
+}
+
+void cors_token_history_merge(apr_pool_t *p,
+                              const cors_token_history *add,
+                              const cors_token_list *add_list,
+                              const cors_token_history *base,
+                              const cors_token_list *base_list,
+                              const cors_token_history **history,
+                              const cors_token_list **list)
+{
+    const cors_token_history *bottom = add;
+
+    if (!add) {
+        *history = base;
+        *list = base_list;
+        return;
+    }
+    while (bottom->below) {
+        bottom = bottom->below;
+    }
+    if (bottom->edit->mode == CORS_LIST_REPLACE) {
+        *history = add;
+        *list = add_list;
+        return;
+    }
+    *history = restack(p, add, base, base_list, list);
+}
+
 static int is_ows(int c)
 {
     return c == ' ' || c == '\t';

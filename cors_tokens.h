@@ -72,6 +72,32 @@ const cors_token_list *cors_token_list_merge(apr_pool_t *p,
                                              const cors_token_edit *edit,
                                              const cors_token_list *parent);
 
+/*
+ * The edits a configuration has accumulated over merges, newest first,
+ * down to the first one that replaces its inherited list (or to the end,
+ * when they all edit it).
+ */
+typedef struct cors_token_history cors_token_history;
+struct cors_token_history {
+    const cors_token_edit *edit;
+    const cors_token_history *below;
+};
+
+/*
+ * Merge an already merged configuration's history `add` (with its list in
+ * effect `add_list`) over the inherited `base` history and `base_list`.
+ * Gives the same result whichever way httpd groups its merges; when `add`
+ * replaces its inherited list, its own history and list are returned as
+ * they are.
+ */
+void cors_token_history_merge(apr_pool_t *p,
+                              const cors_token_history *add,
+                              const cors_token_list *add_list,
+                              const cors_token_history *base,
+                              const cors_token_list *base_list,
+                              const cors_token_history **history,
+                              const cors_token_list **list);
+
 /* One name of a parsed Access-Control-Request-Headers value. */
 typedef struct {
     const char *name;             /* points into the header value */

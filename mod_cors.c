@@ -38,22 +38,27 @@ APLOG_USE_MODULE(cors);
 
 typedef enum { UPSTREAM_REPLACE = 0, UPSTREAM_KEEP = 1 } upstream_mode;
 
-/* One configuration section; "merged" fields are what is in effect. */
+/* A token list directive: a section's lines, and what is in effect. */
+typedef struct {
+    cors_token_edit *edit;                  /* this section's lines */
+    const cors_token_history *history;      /* edits merged so far */
+    const cors_token_list *list;            /* in effect; NULL: default */
+} cors_list_conf;
+
+/* One configuration section, or several merged. */
 typedef struct {
     cors_origin_layer *origin_layer;        /* this section's lines */
-    const cors_origin_chain *origins;       /* merged */
-    cors_token_edit *methods_edit;
-    cors_token_edit *allow_headers_edit;
-    cors_token_edit *expose_headers_edit;
-    const cors_token_list *methods;         /* merged; NULL: default */
-    const cors_token_list *allow_headers;
-    const cors_token_list *expose_headers;
+    const cors_origin_chain *origins;       /* in effect */
+    cors_list_conf methods;
+    cors_list_conf allow_headers;
+    cors_list_conf expose_headers;
     int credentials;
     const char *credentials_source;         /* "file:line" */
     int max_age;
     const char *max_age_text;
     int private_network;
     int preflight_status;
+    const char *preflight_status_line;      /* for codes httpd lacks */
     int preflight_passthrough;
     int preflight_auth;
     int upstream;
@@ -92,9 +97,9 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
 
     (void)dir;
     conf->origin_layer = cors_origin_layer_make(p);
-    conf->methods_edit = cors_token_edit_make(p, 0);
-    conf->allow_headers_edit = cors_token_edit_make(p, 1);
-    conf->expose_headers_edit = cors_token_edit_make(p, 1);
+    conf->methods.edit = cors_token_edit_make(p, 0);
+    conf->allow_headers.edit = cors_token_edit_make(p, 1);
+    conf->expose_headers.edit = cors_token_edit_make(p, 1);
     conf->credentials = UNSET;
     conf->max_age = UNSET;
     conf->private_network = UNSET;
@@ -108,29 +113,32 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
 #define MERGE_SCALAR(field) \
     (add->field != UNSET ? add->field : base->field)
 
-/* Lists are chained or shared, never copied wholesale: see
- * cors_origin_chain_make() and cors_token_list_merge(). */
+static void merge_list(apr_pool_t *p, cors_list_conf *out,
+                       const cors_list_conf *base, const cors_list_conf *add,
+                       const cors_token_list *dflt)
+{
+    out->edit = add->edit;
+    cors_token_history_merge(p, add->history, add->list, base->history,
+                             base->list ? base->list : dflt,
+                             &out->history, &out->list);
+}
+
+/* Lists are chained or shared, never copied wholesale. `add` may itself be
+ * several sections already merged (httpd merges matching sections with
+ * each other first), so the merge re-links add's edits over base. */
 static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
     const cors_dir_conf *base = basev, *add = addv;
     cors_dir_conf *conf = apr_palloc(p, sizeof(*conf));
 
     conf->origin_layer = add->origin_layer;
-    conf->origins = add->origin_layer->mode == CORS_LIST_REPLACE
-                    ? add->origins
-                    : cors_origin_chain_make(p, add->origin_layer,
-                                             base->origins);
-    conf->methods_edit = add->methods_edit;
-    conf->allow_headers_edit = add->allow_headers_edit;
-    conf->expose_headers_edit = add->expose_headers_edit;
-    conf->methods = cors_token_list_merge(p, add->methods_edit,
-                        base->methods ? base->methods : &default_methods);
-    conf->allow_headers = cors_token_list_merge(p, add->allow_headers_edit,
-                        base->allow_headers ? base->allow_headers
-                                            : &empty_header_list);
-    conf->expose_headers = cors_token_list_merge(p, add->expose_headers_edit,
-                        base->expose_headers ? base->expose_headers
-                                             : &empty_header_list);
+    conf->origins = cors_origin_chain_graft(p, add->origins, base->origins);
+    merge_list(p, &conf->methods, &base->methods, &add->methods,
+               &default_methods);
+    merge_list(p, &conf->allow_headers, &base->allow_headers,
+               &add->allow_headers, &empty_header_list);
+    merge_list(p, &conf->expose_headers, &base->expose_headers,
+               &add->expose_headers, &empty_header_list);
     conf->credentials = MERGE_SCALAR(credentials);
     conf->credentials_source = add->credentials != UNSET
                                ? add->credentials_source
@@ -140,6 +148,9 @@ static void *merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
                                                : base->max_age_text;
     conf->private_network = MERGE_SCALAR(private_network);
     conf->preflight_status = MERGE_SCALAR(preflight_status);
+    conf->preflight_status_line = add->preflight_status != UNSET
+                                  ? add->preflight_status_line
+                                  : base->preflight_status_line;
     conf->preflight_passthrough = MERGE_SCALAR(preflight_passthrough);
     conf->preflight_auth = MERGE_SCALAR(preflight_auth);
     conf->upstream = MERGE_SCALAR(upstream);
@@ -197,7 +208,7 @@ static const char *credentials_conflict(cmd_parms *cmd,
                             "refuse '*' on credentialed requests); list the "
                             "allowed origins instead", cmd->cmd->name);
     }
-    if (conf->expose_headers_edit->set->any) {
+    if (conf->expose_headers.edit->set->any) {
         return apr_psprintf(cmd->pool, "%s: CORSAllowCredentials On cannot "
                             "be combined with CORSExposeHeaders * (browsers "
                             "read '*' literally on credentialed requests); "
@@ -334,20 +345,22 @@ static const char *set_token_list(cmd_parms *cmd, void *dconf, int argc,
                                      argc * sizeof(*values) + 1);
     const char *err = line_ops(cmd, argc, argv, ops, values);
     const char *which = cmd->info;
-    cors_token_edit *edit;
+    cors_list_conf *lc;
+    const cors_token_list *dflt = &empty_header_list;
     int i;
 
     if (err) {
         return err;
     }
     if (strcmp(which, "methods") == 0) {
-        edit = conf->methods_edit;
+        lc = &conf->methods;
+        dflt = &default_methods;
     }
     else if (strcmp(which, "allow") == 0) {
-        edit = conf->allow_headers_edit;
+        lc = &conf->allow_headers;
     }
     else {
-        edit = conf->expose_headers_edit;
+        lc = &conf->expose_headers;
     }
     for (i = 0; i < argc; i++) {
         if (strcmp(values[i], "*") != 0
@@ -355,21 +368,19 @@ static const char *set_token_list(cmd_parms *cmd, void *dconf, int argc,
             return apr_psprintf(cmd->pool, "%s: '%s' is not a valid %s name "
                                 "(an RFC 9110 token: letters, digits and "
                                 "!#$%%&'*+-.^_`|~)", cmd->cmd->name,
-                                values[i], edit == conf->methods_edit
+                                values[i], lc == &conf->methods
                                            ? "method" : "header");
         }
     }
     for (i = 0; i < argc; i++) {
-        cors_token_edit_apply(cmd->pool, edit, ops[i], values[i]);
+        cors_token_edit_apply(cmd->pool, lc->edit, ops[i], values[i]);
     }
-    conf->methods = cors_token_list_merge(cmd->pool, conf->methods_edit,
-                                          &default_methods);
-    conf->allow_headers = cors_token_list_merge(cmd->pool,
-                                                conf->allow_headers_edit,
-                                                &empty_header_list);
-    conf->expose_headers = cors_token_list_merge(cmd->pool,
-                                                 conf->expose_headers_edit,
-                                                 &empty_header_list);
+    if (!lc->history) {
+        cors_token_history *h = apr_pcalloc(cmd->pool, sizeof(*h));
+        h->edit = lc->edit;
+        lc->history = h;
+    }
+    lc->list = cors_token_list_merge(cmd->pool, lc->edit, dflt);
     return credentials_conflict(cmd, conf);
 }
 
@@ -425,6 +436,12 @@ static const char *set_preflight_status(cmd_parms *cmd, void *dconf,
         return apr_psprintf(cmd->pool, "CORSPreflightStatus: '%s' is not a "
                             "success status from 200 to 299 (204 is usual)",
                             arg);
+    }
+    /* httpd answers a code it has no reason phrase for with 500. */
+    conf->preflight_status_line = NULL;
+    if (strncmp(ap_get_status_line(conf->preflight_status), arg, 3) != 0) {
+        conf->preflight_status_line = apr_pstrcat(cmd->pool, arg, " OK",
+                                                  NULL);
     }
     return NULL;
 }
@@ -486,11 +503,12 @@ static cors_policy policy_of(const cors_dir_conf *conf)
     cors_policy policy;
 
     policy.origins = conf->origins;
-    policy.methods = conf->methods ? conf->methods : &default_methods;
-    policy.allow_headers = conf->allow_headers ? conf->allow_headers
-                                               : &empty_header_list;
-    policy.expose_headers = conf->expose_headers ? conf->expose_headers
-                                                 : &empty_header_list;
+    policy.methods = conf->methods.list ? conf->methods.list
+                                        : &default_methods;
+    policy.allow_headers = conf->allow_headers.list
+                           ? conf->allow_headers.list : &empty_header_list;
+    policy.expose_headers = conf->expose_headers.list
+                            ? conf->expose_headers.list : &empty_header_list;
     policy.credentials = conf->credentials == 1;
     policy.max_age = conf->max_age;
     policy.max_age_text = conf->max_age_text;
@@ -601,15 +619,28 @@ static cors_request_state *request_state(request_rec *r)
     return st;
 }
 
+static cors_request_state *decide_once(request_rec *r);
+
+/* The decision for `r`; an ErrorDocument page logs its CORS_RESULT too. */
 static cors_request_state *decide(request_rec *r)
 {
-    cors_request_state *st;
+    request_rec *dr = deciding_request(r);
+    cors_request_state *st = decide_once(dr);
+
+    if (dr != r && !apr_table_get(r->subprocess_env, "CORS_RESULT")) {
+        apr_table_setn(r->subprocess_env, "CORS_RESULT",
+                       cors_decision_result(&st->decision));
+    }
+    return st;
+}
+
+static cors_request_state *decide_once(request_rec *r)
+{
+    cors_request_state *st = request_state(r);
     const cors_dir_conf *conf;
     cors_policy policy;
     cors_request req;
 
-    r = deciding_request(r);
-    st = request_state(r);
     if (st->decided) {
         return st;
     }
@@ -814,6 +845,7 @@ static int cors_fixups(request_rec *r)
     }
     status = dir_conf(r)->preflight_status;
     r->status = status == UNSET ? DEFAULT_PREFLIGHT_STATUS : status;
+    r->status_line = dir_conf(r)->preflight_status_line;
     write_answer(r, st);
     if (r->status != HTTP_NO_CONTENT) {
         ap_set_content_length(r, 0);
@@ -926,7 +958,7 @@ static int dangerous_merge(apr_pool_t *ptemp, server_rec *s,
                      m->origins->any->source);
         return 1;
     }
-    if (m->expose_headers && m->expose_headers->any) {
+    if (m->expose_headers.list && m->expose_headers.list->any) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, s,
                      "CORSAllowCredentials On (%s) applies to "
                      "a section that inherits CORSExposeHeaders *: list the "
