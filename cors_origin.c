@@ -207,24 +207,34 @@ static void ipv6_serialize(const unsigned char addr[16], char *buf)
     *o = '\0';
 }
 
-/* `host` includes the brackets. */
-static cors_origin_error check_ipv6(const char *host, apr_size_t len,
-                                    char *canonical)
+/* Parse a bracketed IPv6 host into its canonical text (48 bytes room). */
+static int ipv6_canonical(const char *host, apr_size_t len, char *canonical)
 {
     char text[64];
     unsigned char addr[16];
-    apr_size_t inner = len - 2;
 
-    if (inner == 0 || inner >= sizeof(text)) {
-        return CORS_ORIGIN_BAD_IPV6;
+    if (len < 3 || len - 2 >= sizeof(text)) {
+        return 0;
     }
-    memcpy(text, host + 1, inner);
-    text[inner] = '\0';
+    memcpy(text, host + 1, len - 2);
+    text[len - 2] = '\0';
     if (inet_pton(AF_INET6, text, addr) != 1) {
-        return CORS_ORIGIN_BAD_IPV6;
+        return 0;
     }
     ipv6_serialize(addr, canonical);
-    if (strlen(canonical) != inner || memcmp(canonical, text, inner) != 0) {
+    return 1;
+}
+
+/* `host` includes the brackets. */
+static cors_origin_error check_ipv6(const char *host, apr_size_t len)
+{
+    char canonical[48];
+
+    if (!ipv6_canonical(host, len, canonical)) {
+        return CORS_ORIGIN_BAD_IPV6;
+    }
+    if (strlen(canonical) != len - 2
+        || memcmp(canonical, host + 1, len - 2) != 0) {
         return CORS_ORIGIN_IPV6_NOT_CANONICAL;
     }
     return CORS_ORIGIN_OK;
@@ -271,7 +281,6 @@ static cors_origin_error parse_host_port(const char *a, apr_size_t len,
 {
     apr_size_t host_len;
     cors_origin_error err;
-    char canonical[48];
 
     if (len > 0 && a[0] == '[') {
         const char *close = memchr(a, ']', len);
@@ -282,7 +291,7 @@ static cors_origin_error parse_host_port(const char *a, apr_size_t len,
         if (host_len < len && a[host_len] != ':') {
             return CORS_ORIGIN_BAD_IPV6;
         }
-        err = check_ipv6(a, host_len, canonical);
+        err = check_ipv6(a, host_len);
         out->host_kind = CORS_HOST_IPV6;
     }
     else {
@@ -410,18 +419,11 @@ static char *lower_dup(apr_pool_t *p, const char *s, apr_size_t len)
 static const char *canonical_ipv6(apr_pool_t *p, const char *host,
                                   apr_size_t len)
 {
-    char text[64], canonical[48];
-    unsigned char addr[16];
+    char canonical[48];
 
-    if (len < 3 || len - 2 >= sizeof(text)) {
+    if (!ipv6_canonical(host, len, canonical)) {
         return NULL;
     }
-    memcpy(text, host + 1, len - 2);
-    text[len - 2] = '\0';
-    if (inet_pton(AF_INET6, text, addr) != 1) {
-        return NULL;
-    }
-    ipv6_serialize(addr, canonical);
     return apr_pstrcat(p, "[", canonical, "]", NULL);
 }
 

@@ -37,11 +37,22 @@ cors_origin_layer *cors_origin_layer_make(apr_pool_t *p)
     return layer;
 }
 
+/*
+ * Say why `arg` is refused and, where possible, how to write it: the
+ * canonical spelling of `plain` (arg without its wildcards), with the
+ * wildcard parts put back.
+ */
 static const char *not_canonical(apr_pool_t *p, const char *arg,
-                                 cors_origin_error err)
+                                 const char *plain, const char *star,
+                                 const char *port, cors_origin_error err)
 {
-    const char *fix = cors_origin_suggest(p, arg);
+    const char *fix = cors_origin_suggest(p, plain);
 
+    if (fix) {
+        const char *host = strstr(fix, "://") + 3;
+        fix = apr_pstrcat(p, apr_pstrmemdup(p, fix, (apr_size_t)(host - fix)),
+                          star, host, port, NULL);
+    }
     if (fix && strcmp(fix, arg) != 0) {
         return apr_psprintf(p, "'%s' is not a canonical origin (%s); "
                             "write '%s' instead", arg,
@@ -53,13 +64,15 @@ static const char *not_canonical(apr_pool_t *p, const char *arg,
                         cors_origin_error_text(err));
 }
 
-/* Validate `origin` (a plain origin after the pattern parts are removed). */
+/* Validate `plain`: `arg` with its "*." and ":*" wildcards taken out. */
 static const char *check_origin(apr_pool_t *p, const char *arg,
-                                const char *origin, cors_origin *parsed)
+                                const char *plain, const char *star,
+                                const char *port, cors_origin *parsed)
 {
-    cors_origin_error err = cors_origin_parse(origin, strlen(origin), parsed);
+    cors_origin_error err = cors_origin_parse(plain, strlen(plain), parsed);
 
-    return err == CORS_ORIGIN_OK ? NULL : not_canonical(p, arg, err);
+    return err == CORS_ORIGIN_OK ? NULL
+           : not_canonical(p, arg, plain, star, port, err);
 }
 
 /* A "*." wildcard: scheme, "://", "*.", domain, then ":port" or ":*". */
@@ -76,7 +89,8 @@ static const char *parse_subdomain(apr_pool_t *p, const char *arg,
         rest = apr_pstrmemdup(p, rest, strlen(rest) - 2);
     }
     plain = apr_pstrcat(p, scheme, rest, NULL);
-    if ((err = check_origin(p, arg, plain, &parsed)) != NULL) {
+    if ((err = check_origin(p, arg, plain, "*.", any_port ? ":*" : "",
+                            &parsed)) != NULL) {
         return err;
     }
     if (parsed.host_kind != CORS_HOST_DOMAIN) {
@@ -127,7 +141,7 @@ const char *cors_rule_parse(apr_pool_t *p, const char *arg, cors_rule *rule)
     }
     if (any_port && star == arg + strlen(arg) - 1) {
         const char *plain = apr_pstrmemdup(p, arg, strlen(arg) - 2);
-        const char *err = check_origin(p, arg, plain, &parsed);
+        const char *err = check_origin(p, arg, plain, "", ":*", &parsed);
         if (err) {
             return err;
         }
@@ -142,7 +156,7 @@ const char *cors_rule_parse(apr_pool_t *p, const char *arg, cors_rule *rule)
                             "'http://localhost:*' (any port)", arg);
     }
     rule->kind = CORS_RULE_EXACT;
-    return check_origin(p, arg, arg, &parsed);
+    return check_origin(p, arg, arg, "", "", &parsed);
 }
 
 void cors_rule_regex(apr_pool_t *p, cors_rule *rule, const char *pattern,

@@ -698,6 +698,11 @@ static void remove_cors_headers(apr_pool_t *p, apr_table_t *t)
     }
 }
 
+static int is_list_space(char c)
+{
+    return c == ' ' || c == '\t' || c == ',';
+}
+
 /* Whether a Vary value already names Origin (or is "*"). */
 static int vary_covers_origin(void *found, const char *key, const char *value)
 {
@@ -705,22 +710,24 @@ static int vary_covers_origin(void *found, const char *key, const char *value)
 
     (void)key;
     while (*s) {
-        const char *start, *end;
-        while (*s == ' ' || *s == '\t' || *s == ',') {
+        apr_size_t n = 0;
+
+        while (is_list_space(*s)) {
             s++;
         }
-        start = s;
-        while (*s && *s != ',') {
-            s++;
+        while (s[n] && s[n] != ',') {
+            n++;
         }
-        end = s;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
-            end--;
+        while (n > 0 && is_list_space(s[n - 1])) {
+            n--;
         }
-        if ((end - start == 6 && strncasecmp(start, "Origin", 6) == 0)
-            || (end - start == 1 && *start == '*')) {
+        if ((n == 6 && strncasecmp(s, "Origin", 6) == 0)
+            || (n == 1 && *s == '*')) {
             *(int *)found = 1;
             return 0;
+        }
+        while (*s && *s != ',') {
+            s++;
         }
     }
     return 1;
