@@ -167,7 +167,8 @@ static void ipv6_serialize(const unsigned char addr[16], char *buf)
     char *o = buf;
 
     for (i = 0; i < 8; i++) {
-        pieces[i] = ((unsigned)addr[2 * i] << 8) | addr[2 * i + 1];
+        const unsigned char *piece = addr + (apr_size_t)i * 2;
+        pieces[i] = ((unsigned)piece[0] << 8) | piece[1];
     }
     for (i = 0; i <= 8; i++) {
         if (i < 8 && pieces[i] == 0) {

@@ -430,6 +430,8 @@ static const cors_rule *match_subdomain(const cors_origin_chain *chain,
     apr_size_t i, prefix = o->scheme_len + 3;
 
     memcpy(key, o->scheme, o->scheme_len);
+    /* Keys are passed with their length: no NUL is needed. */
+    /* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
     memcpy(key + o->scheme_len, "://", 3);
     for (i = 0; i < o->host_len; i++) {
         const char *suffix = o->host + i + 1;
@@ -452,6 +454,7 @@ static const cors_rule *match_subdomain(const cors_origin_chain *chain,
         else if ((r = lookup(chain, BY_SUBDOMAIN, key, klen)) != NULL) {
             return r;
         }
+        /* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
         memcpy(key + klen, ":*", 2);
         if ((r = lookup(chain, BY_SUBDOMAIN, key, klen + 2)) != NULL) {
             return r;

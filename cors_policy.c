@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "cors_policy.h"
@@ -113,8 +114,7 @@ static const char *echo_headers(apr_pool_t *p, const cors_token_ref *names,
             out[o++] = ' ';
         }
         for (j = 0; j < names[i].len; j++) {
-            char c = names[i].name[j];
-            out[o++] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+            out[o++] = (char)apr_tolower((unsigned char)names[i].name[j]);
         }
     }
     out[o] = '\0';
@@ -129,8 +129,8 @@ static void decide_preflight(apr_pool_t *p, const cors_policy *policy,
     const cors_token_list *allowed = policy->allow_headers;
     int n = 0, i;
 
-    if (!cors_is_token(m, strlen(m))) {
-        refuse(out, CORS_REASON_METHOD_MALFORMED, m, strlen(m));
+    if (!m || !cors_is_token(m, strlen(m))) {
+        refuse(out, CORS_REASON_METHOD_MALFORMED, m, m ? strlen(m) : 0);
         return;
     }
     if (!method_allowed(policy, m)) {

@@ -576,14 +576,17 @@ static void log_decision(request_rec *r, const cors_dir_conf *conf,
                       "with CORSExposeHeaders *: no header is exposed; list "
                       "the header names", conf->credentials_source);
     }
+    /* The level tests spare the escaping when nothing would be logged. */
     if (d->cls != CORS_CLASS_NONE && !d->granted) {
-        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                      "CORS %s refused for origin '%s': %s ('%s')",
-                      d->cls == CORS_CLASS_PREFLIGHT ? "preflight"
-                                                     : "request",
-                      log_value(r->pool, origin, strlen(origin)),
-                      cors_reason_text(d->reason),
-                      log_value(r->pool, d->detail, d->detail_len));
+        if (APLOGrdebug(r)) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                          "CORS %s refused for origin '%s': %s ('%s')",
+                          d->cls == CORS_CLASS_PREFLIGHT ? "preflight"
+                                                         : "request",
+                          log_value(r->pool, origin, strlen(origin)),
+                          cors_reason_text(d->reason),
+                          log_value(r->pool, d->detail, d->detail_len));
+        }
     }
     else if (APLOGrtrace1(r)) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
