@@ -1,0 +1,49 @@
+"""Without mod_cors the same calls must be blocked by Chromium.
+
+Starts a second set of servers from the same configuration with the
+``LoadModule cors_module`` line left out (``load_cors=False``; the CORS
+directives are stripped so httpd still starts) and points the lab page at
+that api: every call the module-backed suite proves readable is blocked.
+"""
+
+import re
+import time
+
+import pytest
+
+import lab as labmod
+
+READABLE_WITH_MODULE = ["simple-allowed", "xhr-allowed", "cred-allowed", "put-allowed",
+                        "authz-listed-allowed", "error-404", "error-500", "wild-subdomain",
+                        "null-listed", "htaccess-allowed", "edit-child-put", "auth-preflight",
+                        "proxy-replace"]
+
+
+@pytest.fixture(scope="module")
+def bare():
+    lb = labmod.Lab(with_module=False, name="nomod")
+    try:
+        lb.start()
+        yield lb
+    finally:
+        lb.cleanup()
+
+
+def test_server_has_no_cors_module(bare):
+    with open(bare.api.conf_path) as f:
+        conf = f.read()
+    assert not re.search(r"^\s*LoadModule\s+cors_module", conf, re.M)
+    assert not re.search(r"^\s*CORS", conf, re.M)
+
+
+@pytest.mark.parametrize("scenario", READABLE_WITH_MODULE)
+def test_chromium_blocks_without_module(bare, call, scenario):
+    r, tag = call(scenario, api=bare.origins["api"])
+    assert r["outcome"] == "blocked", "readable without mod_cors: %r" % (r,)
+    deadline = time.time() + 3
+    es = bare.entries(tag)
+    while not es and time.time() < deadline:
+        time.sleep(0.05)
+        es = bare.entries(tag)
+    assert es, "the call never reached the module-less api"
+    assert all(e["cors"] == "-" for e in es), es
