@@ -30,7 +30,7 @@ A server per module (or class), started once, many table rows against it::
         assert r.get("Access-Control-Allow-Origin") == "https://app.example.com"
         assert "origin" in r.tokens("Vary")
 
-``Httpd(body, docs=None, modules=(), mpm="event", allow_override="None",
+``Httpd(body, docs=None, modules=(), mpm=None, allow_override="None",
 global_conf="", allowed_errors=(), name="httpd")``
 
 * ``body`` is appended to a complete generated ``httpd.conf`` (main server
@@ -230,7 +230,7 @@ class Httpd:
     running = set()
     _lock = threading.Lock()
 
-    def __init__(self, body="", docs=None, modules=(), mpm="event",
+    def __init__(self, body="", docs=None, modules=(), mpm=None,
                  allow_override="None", global_conf="", allowed_errors=(),
                  name="httpd", load_cors=True, loglevel="warn"):
         self.name = re.sub(r"[^\w.-]", "_", name)
@@ -241,7 +241,8 @@ class Httpd:
         os.makedirs(os.path.join(self.root, "logs"))
         self.port = free_port()
         self.host = "127.0.0.1"
-        self.mpm = mpm
+        # CORS_TEST_MPM runs a whole suite under another MPM.
+        self.mpm = mpm or os.environ.get("CORS_TEST_MPM", "event")
         self.modules = list(modules)
         self.allow_override = allow_override
         self.global_conf = global_conf

@@ -1,6 +1,8 @@
 """The module under every MPM, across graceful and full restarts, and loaded
 without any CORS directive (then it must change nothing)."""
 
+import time
+
 import pytest
 
 from harness import ACX, assert_response
@@ -42,9 +44,22 @@ def test_new_policy_after_reload(httpd_factory, how):
     smoke(h)
     new = CONF.replace("https://app.example.com", "https://new.example.com")
     getattr(h, how)(new)
+    wait_for_new_generation(h, "https://new.example.com")
     smoke(h, "https://new.example.com")
     r = h.get("/api/x.txt", [("Origin", APP)])
     assert_response(r, 200, absent=[ACX], vary_origin=True)
+
+
+def wait_for_new_generation(h, origin, timeout=10):
+    """A graceful restart lets old children (prefork) finish their current
+    accept first: wait until several requests in a row see the new config."""
+    deadline = time.time() + timeout
+    streak = 0
+    while time.time() < deadline and streak < 5:
+        r = h.get("/api/x.txt", [("Origin", origin)])
+        streak = streak + 1 if r.get("Access-Control-Allow-Origin") == origin else 0
+        time.sleep(0.05)
+    assert streak >= 5, "the new configuration was not served after %s s" % timeout
 
 
 def norm(r):

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Licensed under the Apache License, Version 2.0 (see LICENSE).
+#
+# Install the Debian packages that building, testing, fuzzing, benchmarking
+# and packaging mod_cors need. Run as root (or through sudo) on Debian 12.
+# The README's test command and CI (.ci/run) both start with it.
+set -euo pipefail
+
+PACKAGES=(
+    # build
+    build-essential autoconf automake libtool pkg-config
+    apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev
+    libpsl-dev check
+    # tests
+    python3 python3-pytest python3-requests curl
+    chromium chromium-driver python3-selenium
+    # hardening: fuzzing, sanitizers, memcheck, load
+    clang libclang-rt-14-dev valgrind wrk
+    # lint
+    cppcheck clang-tidy
+    # packaging (dh_apache2 comes with apache2-dev)
+    dpkg-dev debhelper lintian rpm fakeroot
+    # used by the scripts
+    ca-certificates git procps
+)
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${PACKAGES[@]}"
