@@ -15,19 +15,8 @@
 #include <apr_strings.h>
 
 #include "cors_origin.h"
+#include "unit_support.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
 
 static const char *err_name(cors_origin_error e)
 {
@@ -518,7 +507,7 @@ static Suite *origin_suite(void)
     TCase *tc;
 
     tc = tcase_create("parse");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, test_parse_valid, 0, N_VALID);
     tcase_add_loop_test(tc, test_parse_invalid, 0, N_INVALID);
     tcase_add_loop_test(tc, test_parse_refused_any, 0, N_REFUSED_ANY);
@@ -528,13 +517,13 @@ static Suite *origin_suite(void)
     suite_add_tcase(s, tc);
 
     tc = tcase_create("suggest");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, test_suggest, 0, N_SUGGEST);
     tcase_add_loop_test(tc, test_suggest_is_canonical, 0, N_SUGGEST_ANY);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("public_suffix");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, test_public_suffix, 0, N_PSL);
     suite_add_tcase(s, tc);
 
@@ -543,15 +532,5 @@ static Suite *origin_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    atexit(apr_terminate);
-
-    sr = srunner_create(origin_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return unit_run(origin_suite());
 }

@@ -18,19 +18,8 @@
 #include <apr_strings.h>
 
 #include "cors_origin_rules.h"
+#include "unit_support.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
 
 /* ---------------------------------------------------------------------
  * Helpers.
@@ -848,21 +837,21 @@ static Suite *rules_suite(void)
     TCase *tc;
 
     tc = tcase_create("parse");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, test_rule_parse_ok, 0, N_RULE_OK);
     tcase_add_loop_test(tc, test_rule_parse_err, 0, N_RULE_ERR);
     tcase_add_test(tc, test_rule_regex);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("match");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, test_match_table, 0, N_MATCH_TABLES);
     tcase_add_test(tc, test_match_uses_len);
     tcase_add_test(tc, test_match_too_long);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("layers");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_loop_test(tc, test_layers, 0, N_LAYER);
     tcase_add_test(tc, test_layer_modes);
@@ -877,15 +866,5 @@ static Suite *rules_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    atexit(apr_terminate);
-
-    sr = srunner_create(rules_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return unit_run(rules_suite());
 }

@@ -15,19 +15,8 @@
 #include <apr_strings.h>
 
 #include "cors_policy.h"
+#include "unit_support.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
 
 /* ---------------------------------------------------------------------
  * Policies.
@@ -669,12 +658,12 @@ static Suite *policy_suite(void)
     TCase *tc;
 
     tc = tcase_create("decide");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, test_decide, 0, N_DECIDE);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("policy");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, test_active, 0, N_ACTIVE);
     tcase_add_test(tc, test_active_after_removal);
     tcase_add_loop_test(tc, test_result, 0, N_RESULT);
@@ -686,15 +675,5 @@ static Suite *policy_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    atexit(apr_terminate);
-
-    sr = srunner_create(policy_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return unit_run(policy_suite());
 }

@@ -15,19 +15,8 @@
 #include <apr_strings.h>
 
 #include "cors_tokens.h"
+#include "unit_support.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    ck_assert_int_eq(apr_pool_create(&pool, NULL), APR_SUCCESS);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    pool = NULL;
-}
 
 /* ---------------------------------------------------------------------
  * cors_is_token
@@ -625,18 +614,18 @@ static Suite *tokens_suite(void)
     TCase *tc;
 
     tc = tcase_create("token");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, test_is_token, 0, N_TOKEN);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("header_list");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_loop_test(tc, test_parse_list, 0, N_LIST);
     tcase_add_loop_test(tc, test_parse_list_caps, 0, N_CAP);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("token_list");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, unit_setup, unit_teardown);
     tcase_add_test(tc, test_from_words);
     tcase_add_loop_test(tc, test_has, 0, N_HAS);
     tcase_add_loop_test(tc, test_edit_merge, 0, N_EDIT);
@@ -650,15 +639,5 @@ static Suite *tokens_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    atexit(apr_terminate);
-
-    sr = srunner_create(tokens_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return unit_run(tokens_suite());
 }
