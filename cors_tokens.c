@@ -143,6 +143,25 @@ cors_token_list *cors_token_list_from_words(apr_pool_t *p, const char *words,
     return list;
 }
 
+int cors_line_ops(int argc, char *const argv[], cors_list_op *ops,
+                  const char **values)
+{
+    int i, prefixed = 0;
+
+    for (i = 0; i < argc; i++) {
+        if ((argv[i][0] == '+' || argv[i][0] == '-') && argv[i][1]) {
+            ops[i] = argv[i][0] == '+' ? CORS_OP_ADD : CORS_OP_REMOVE;
+            values[i] = argv[i] + 1;
+            prefixed++;
+        }
+        else {
+            ops[i] = CORS_OP_SET;
+            values[i] = argv[i];
+        }
+    }
+    return prefixed == 0 || prefixed == argc;
+}
+
 cors_token_edit *cors_token_edit_make(apr_pool_t *p, int case_insensitive)
 {
     cors_token_edit *edit = apr_pcalloc(p, sizeof(*edit));

@@ -53,6 +53,14 @@ cors_token_list *cors_token_list_from_words(apr_pool_t *p, const char *words,
 int cors_token_list_has(const cors_token_list *list,
                         const char *name, apr_size_t len);
 
+/*
+ * Split one directive line's arguments into operations and values: "+x"
+ * adds x, "-x" removes it, a plain "x" sets. Returns 0 when the line mixes
+ * prefixed and plain values (a configuration error), else 1.
+ */
+int cors_line_ops(int argc, char *const argv[], cors_list_op *ops,
+                  const char **values);
+
 cors_token_edit *cors_token_edit_make(apr_pool_t *p, int case_insensitive);
 
 /*

@@ -170,24 +170,11 @@ static const char *directive_source(cmd_parms *cmd)
 static const char *line_ops(cmd_parms *cmd, int argc, char *const argv[],
                             cors_list_op *ops, const char **values)
 {
-    int i, prefixed = 0;
-
     if (argc == 0) {
         return apr_psprintf(cmd->pool, "%s needs at least one value",
                             cmd->cmd->name);
     }
-    for (i = 0; i < argc; i++) {
-        if ((argv[i][0] == '+' || argv[i][0] == '-') && argv[i][1]) {
-            ops[i] = argv[i][0] == '+' ? CORS_OP_ADD : CORS_OP_REMOVE;
-            values[i] = argv[i] + 1;
-            prefixed++;
-        }
-        else {
-            ops[i] = CORS_OP_SET;
-            values[i] = argv[i];
-        }
-    }
-    if (prefixed && prefixed != argc) {
+    if (!cors_line_ops(argc, argv, ops, values)) {
         return apr_psprintf(cmd->pool, "%s: cannot mix '+'/'-' values with "
                             "plain values on one line; write only plain "
                             "values to replace the inherited list, or prefix "

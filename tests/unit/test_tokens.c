@@ -580,6 +580,30 @@ START_TEST(test_history_merge_is_associative)
 }
 END_TEST
 
+START_TEST(test_line_ops)
+{
+    char *plain[] = { "GET", "PUT" };
+    char *edits[] = { "+PUT", "-GET" };
+    char *mixed[] = { "GET", "+PUT" };
+    char *lone[] = { "-", "+" };      /* a bare sign is a value, not a prefix */
+    cors_list_op ops[2];
+    const char *values[2];
+
+    ck_assert_int_eq(cors_line_ops(2, plain, ops, values), 1);
+    ck_assert_int_eq(ops[0], CORS_OP_SET);
+    ck_assert_str_eq(values[1], "PUT");
+    ck_assert_int_eq(cors_line_ops(2, edits, ops, values), 1);
+    ck_assert_int_eq(ops[0], CORS_OP_ADD);
+    ck_assert_int_eq(ops[1], CORS_OP_REMOVE);
+    ck_assert_str_eq(values[0], "PUT");
+    ck_assert_str_eq(values[1], "GET");
+    ck_assert_int_eq(cors_line_ops(2, mixed, ops, values), 0);
+    ck_assert_int_eq(cors_line_ops(2, lone, ops, values), 1);
+    ck_assert_int_eq(ops[0], CORS_OP_SET);
+    ck_assert_str_eq(values[0], "-");
+}
+END_TEST
+
 typedef struct {
     const char *value;
     cors_list_op op;
@@ -631,6 +655,7 @@ static Suite *tokens_suite(void)
     tcase_add_loop_test(tc, test_edit_merge, 0, N_EDIT);
     tcase_add_test(tc, test_edit_merge_has);
     tcase_add_test(tc, test_history_merge_is_associative);
+    tcase_add_test(tc, test_line_ops);
     tcase_add_loop_test(tc, test_edit_bad_value, 0, N_BAD_VALUE);
     suite_add_tcase(s, tc);
 
