@@ -526,12 +526,17 @@ static cors_request request_of(request_rec *r)
             req.origin_count++;
         }
     }
-    req.request_method = apr_table_get(r->headers_in,
-                                       "Access-Control-Request-Method");
-    req.request_headers = apr_table_get(r->headers_in,
+    req.request_method = NULL;
+    req.request_headers = NULL;
+    req.request_private_network = NULL;
+    if (r->method_number == M_OPTIONS) {     /* only preflights read them */
+        req.request_method = apr_table_get(r->headers_in,
+                                           "Access-Control-Request-Method");
+        req.request_headers = apr_table_get(r->headers_in,
                                         "Access-Control-Request-Headers");
-    req.request_private_network = apr_table_get(r->headers_in,
+        req.request_private_network = apr_table_get(r->headers_in,
                                     "Access-Control-Request-Private-Network");
+    }
     return req;
 }
 
