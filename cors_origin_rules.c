@@ -498,17 +498,19 @@ cors_match_result cors_origin_match(const cors_origin_chain *chain,
         *rule = lookup(chain, BY_EXACT, "null", 4);
         return *rule ? CORS_MATCH_ENTRY : CORS_MATCH_NONE;
     }
+    /* Exact entries were checked canonical when configured, so a hit needs
+     * no parsing: the common case stays a single hash lookup. */
+    if (len <= CORS_ORIGIN_MAX_LEN
+        && (r = lookup(chain, BY_EXACT, origin, len)) != NULL) {
+        *rule = r;
+        return CORS_MATCH_ENTRY;
+    }
     if (cors_origin_parse(origin, len, &o) != CORS_ORIGIN_OK) {
         return CORS_MATCH_MALFORMED;
     }
-    r = lookup(chain, BY_EXACT, origin, len);
-    if (!r && o.port) {
-        r = lookup(chain, BY_ANY_PORT, origin,
-                   (apr_size_t)(o.port - origin) - 1);
-    }
-    else if (!r) {
-        r = lookup(chain, BY_ANY_PORT, origin, len);
-    }
+    /* An ANY_PORT entry is keyed by the origin without its port. */
+    r = lookup(chain, BY_ANY_PORT, origin,
+               o.port ? (apr_size_t)(o.port - origin) - 1 : len);
     if (!r && o.host_kind == CORS_HOST_DOMAIN) {
         r = match_subdomain(chain, &o);
     }

@@ -300,28 +300,22 @@ cors_list_error cors_parse_header_list(const char *value,
                                        cors_token_ref *bad)
 {
     const char *s = value;
-    apr_size_t total = 0;
 
     *n = 0;
-    while (*s) {
+    /* Refuse an oversized value before reading it element by element. */
+    if (strnlen(value, CORS_REQUEST_HEADERS_MAX_LEN + 1)
+        > CORS_REQUEST_HEADERS_MAX_LEN) {
+        return CORS_LIST_TOO_LONG;
+    }
+    for (;;) {
         const char *start, *end;
 
-        while (is_ows((unsigned char)*s) || *s == ',') {
-            if (++total > CORS_REQUEST_HEADERS_MAX_LEN) {
-                return CORS_LIST_TOO_LONG;
-            }
-            s++;
-        }
+        s += strspn(s, " \t,");        /* OWS and empty elements */
         if (!*s) {
-            break;
+            return CORS_LIST_OK;
         }
         start = s;
-        while (*s && *s != ',') {
-            if (++total > CORS_REQUEST_HEADERS_MAX_LEN) {
-                return CORS_LIST_TOO_LONG;
-            }
-            s++;
-        }
+        s += strcspn(s, ",");
         end = s;
         while (end > start && is_ows((unsigned char)end[-1])) {
             end--;
@@ -338,5 +332,4 @@ cors_list_error cors_parse_header_list(const char *value,
         out[*n].len = (apr_size_t)(end - start);
         (*n)++;
     }
-    return CORS_LIST_OK;
 }

@@ -96,10 +96,8 @@ static void *create_dir_conf(apr_pool_t *p, char *dir)
     cors_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
 
     (void)dir;
-    conf->origin_layer = cors_origin_layer_make(p);
-    conf->methods.edit = cors_token_edit_make(p, 0);
-    conf->allow_headers.edit = cors_token_edit_make(p, 1);
-    conf->expose_headers.edit = cors_token_edit_make(p, 1);
+    /* Lists are made by their first directive: every .htaccess on the
+     * server creates a configuration for every module, per request. */
     conf->credentials = UNSET;
     conf->max_age = UNSET;
     conf->private_network = UNSET;
@@ -166,15 +164,39 @@ static const char *directive_source(cmd_parms *cmd)
                         cmd->directive->line_num);
 }
 
-/* Split "+x" / "-x" from "x"; a line must not mix the two forms. */
-static const char *line_ops(cmd_parms *cmd, int argc, char *const argv[],
-                            cors_list_op *ops, const char **values)
+/* One directive line, split into words and their +/- operations. */
+typedef struct {
+    int argc;
+    char **argv;
+    cors_list_op *ops;
+    const char **values;
+} cors_line;
+
+/*
+ * Split a raw argument line the way httpd splits TAKE_ARGV, but without
+ * its limit of 64 words (past which it drops the rest silently). A line
+ * must not mix "+x"/"-x" with plain values.
+ */
+static const char *parse_line(cmd_parms *cmd, const char *args,
+                              cors_line *line)
 {
-    if (argc == 0) {
+    apr_array_header_t *words = apr_array_make(cmd->temp_pool, 8,
+                                               sizeof(char *));
+    char *w;
+
+    while (*(w = ap_getword_conf(cmd->temp_pool, &args)) != '\0') {
+        APR_ARRAY_PUSH(words, char *) = w;
+    }
+    if (words->nelts == 0) {
         return apr_psprintf(cmd->pool, "%s needs at least one value",
                             cmd->cmd->name);
     }
-    if (!cors_line_ops(argc, argv, ops, values)) {
+    line->argc = words->nelts;
+    line->argv = (char **)words->elts;
+    line->ops = apr_palloc(cmd->temp_pool, line->argc * sizeof(*line->ops));
+    line->values = apr_palloc(cmd->temp_pool,
+                              line->argc * sizeof(*line->values));
+    if (!cors_line_ops(line->argc, line->argv, line->ops, line->values)) {
         return apr_psprintf(cmd->pool, "%s: cannot mix '+'/'-' values with "
                             "plain values on one line; write only plain "
                             "values to replace the inherited list, or prefix "
@@ -183,19 +205,27 @@ static const char *line_ops(cmd_parms *cmd, int argc, char *const argv[],
     return NULL;
 }
 
+static cors_origin_layer *origin_layer_of(cmd_parms *cmd, cors_dir_conf *conf)
+{
+    if (!conf->origin_layer) {
+        conf->origin_layer = cors_origin_layer_make(cmd->pool);
+    }
+    return conf->origin_layer;
+}
+
 static const char *credentials_conflict(cmd_parms *cmd,
                                         const cors_dir_conf *conf)
 {
     if (conf->credentials != 1) {
         return NULL;
     }
-    if (conf->origin_layer->any) {
+    if (conf->origin_layer && conf->origin_layer->any) {
         return apr_psprintf(cmd->pool, "%s: CORSAllowCredentials On cannot "
                             "be combined with CORSAllowOrigin * (browsers "
                             "refuse '*' on credentialed requests); list the "
                             "allowed origins instead", cmd->cmd->name);
     }
-    if (conf->expose_headers.edit->set->any) {
+    if (conf->expose_headers.edit && conf->expose_headers.edit->set->any) {
         return apr_psprintf(cmd->pool, "%s: CORSAllowCredentials On cannot "
                             "be combined with CORSExposeHeaders * (browsers "
                             "read '*' literally on credentialed requests); "
@@ -211,42 +241,42 @@ static void refresh_origins(cmd_parms *cmd, cors_dir_conf *conf)
                                            NULL);
 }
 
-static const char *set_allow_origin(cmd_parms *cmd, void *dconf, int argc,
-                                    char *const argv[])
+static const char *set_allow_origin(cmd_parms *cmd, void *dconf,
+                                    const char *args)
 {
     cors_dir_conf *conf = dconf;
-    cors_list_op *ops = apr_palloc(cmd->temp_pool, argc * sizeof(*ops) + 1);
-    const char **values = apr_palloc(cmd->temp_pool,
-                                     argc * sizeof(*values) + 1);
-    cors_rule *rules = apr_palloc(cmd->pool, argc * sizeof(*rules) + 1);
-    const char *err = line_ops(cmd, argc, argv, ops, values);
+    cors_line line;
+    cors_rule *rules;
+    const char *err = parse_line(cmd, args, &line);
     const char *source = directive_source(cmd);
     int i;
 
     if (err) {
         return err;
     }
-    for (i = 0; i < argc; i++) {
-        if (strcmp(values[i], "none") == 0) {
-            if (argc > 1 || ops[i] != CORS_OP_SET) {
+    rules = apr_palloc(cmd->temp_pool, line.argc * sizeof(*rules));
+    for (i = 0; i < line.argc; i++) {
+        if (strcmp(line.values[i], "none") == 0) {
+            if (line.argc > 1 || line.ops[i] != CORS_OP_SET) {
                 return "CORSAllowOrigin: 'none' empties the list and must "
                        "stand alone on its line";
             }
-            cors_origin_layer_apply(cmd->pool, conf->origin_layer,
+            cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
                                     CORS_OP_SET, NULL);
             refresh_origins(cmd, conf);
             return NULL;
         }
-        err = cors_rule_parse(cmd->pool, apr_pstrdup(cmd->pool, values[i]),
+        err = cors_rule_parse(cmd->pool,
+                              apr_pstrdup(cmd->pool, line.values[i]),
                               &rules[i]);
         if (err) {
             return apr_pstrcat(cmd->pool, "CORSAllowOrigin: ", err, NULL);
         }
         rules[i].source = source;
     }
-    for (i = 0; i < argc; i++) {
-        cors_origin_layer_apply(cmd->pool, conf->origin_layer, ops[i],
-                                &rules[i]);
+    for (i = 0; i < line.argc; i++) {
+        cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
+                                line.ops[i], &rules[i]);
     }
     refresh_origins(cmd, conf);
     return credentials_conflict(cmd, conf);
@@ -292,45 +322,42 @@ static const char *compile_origin_regex(cmd_parms *cmd, const char *pattern,
 }
 
 static const char *set_allow_origin_match(cmd_parms *cmd, void *dconf,
-                                          int argc, char *const argv[])
+                                          const char *args)
 {
     cors_dir_conf *conf = dconf;
-    cors_list_op *ops = apr_palloc(cmd->temp_pool, argc * sizeof(*ops) + 1);
-    const char **values = apr_palloc(cmd->temp_pool,
-                                     argc * sizeof(*values) + 1);
-    const char *err = line_ops(cmd, argc, argv, ops, values);
+    cors_line line;
+    const char *err = parse_line(cmd, args, &line);
     const char *source = directive_source(cmd);
     int i;
 
     if (err) {
         return err;
     }
-    for (i = 0; i < argc; i++) {
-        const char *pattern = apr_pstrdup(cmd->pool, values[i]);
+    for (i = 0; i < line.argc; i++) {
+        const char *pattern = apr_pstrdup(cmd->pool, line.values[i]);
         ap_regex_t *re = NULL;
         cors_rule rule;
 
-        if (ops[i] != CORS_OP_REMOVE
+        if (line.ops[i] != CORS_OP_REMOVE
             && (err = compile_origin_regex(cmd, pattern, &re)) != NULL) {
             return err;
         }
         cors_rule_regex(cmd->pool, &rule, pattern, re, regex_match);
         rule.source = source;
-        cors_origin_layer_apply(cmd->pool, conf->origin_layer, ops[i], &rule);
+        cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
+                                line.ops[i], &rule);
     }
     refresh_origins(cmd, conf);
     return NULL;
 }
 
 /* CORSAllowMethods, CORSAllowHeaders, CORSExposeHeaders. */
-static const char *set_token_list(cmd_parms *cmd, void *dconf, int argc,
-                                  char *const argv[])
+static const char *set_token_list(cmd_parms *cmd, void *dconf,
+                                  const char *args)
 {
     cors_dir_conf *conf = dconf;
-    cors_list_op *ops = apr_palloc(cmd->temp_pool, argc * sizeof(*ops) + 1);
-    const char **values = apr_palloc(cmd->temp_pool,
-                                     argc * sizeof(*values) + 1);
-    const char *err = line_ops(cmd, argc, argv, ops, values);
+    cors_line line;
+    const char *err = parse_line(cmd, args, &line);
     const char *which = cmd->info;
     cors_list_conf *lc;
     const cors_token_list *dflt = &empty_header_list;
@@ -349,23 +376,24 @@ static const char *set_token_list(cmd_parms *cmd, void *dconf, int argc,
     else {
         lc = &conf->expose_headers;
     }
-    for (i = 0; i < argc; i++) {
-        if (strcmp(values[i], "*") != 0
-            && !cors_is_token(values[i], strlen(values[i]))) {
+    for (i = 0; i < line.argc; i++) {
+        const char *v = line.values[i];
+        if (strcmp(v, "*") != 0 && !cors_is_token(v, strlen(v))) {
             return apr_psprintf(cmd->pool, "%s: '%s' is not a valid %s name "
                                 "(an RFC 9110 token: letters, digits and "
-                                "!#$%%&'*+-.^_`|~)", cmd->cmd->name,
-                                values[i], lc == &conf->methods
-                                           ? "method" : "header");
+                                "!#$%%&'*+-.^_`|~)", cmd->cmd->name, v,
+                                lc == &conf->methods ? "method" : "header");
         }
     }
-    for (i = 0; i < argc; i++) {
-        cors_token_edit_apply(cmd->pool, lc->edit, ops[i], values[i]);
-    }
-    if (!lc->history) {
+    if (!lc->edit) {
         cors_token_history *h = apr_pcalloc(cmd->pool, sizeof(*h));
+        lc->edit = cors_token_edit_make(cmd->pool, lc != &conf->methods);
         h->edit = lc->edit;
         lc->history = h;
+    }
+    for (i = 0; i < line.argc; i++) {
+        cors_token_edit_apply(cmd->pool, lc->edit, line.ops[i],
+                              line.values[i]);
     }
     lc->list = cors_token_list_merge(cmd->pool, lc->edit, dflt);
     return credentials_conflict(cmd, conf);
@@ -451,16 +479,16 @@ static const char *set_upstream(cmd_parms *cmd, void *dconf, const char *arg)
 }
 
 static const command_rec cors_cmds[] = {
-    AP_INIT_TAKE_ARGV("CORSAllowOrigin", set_allow_origin, NULL, OR_FILEINFO,
+    AP_INIT_RAW_ARGS("CORSAllowOrigin", set_allow_origin, NULL, OR_FILEINFO,
         "Origins allowed to read responses: exact origins, "
         "https://*.example.com, http://localhost:*, *, null or none"),
-    AP_INIT_TAKE_ARGV("CORSAllowOriginMatch", set_allow_origin_match, NULL,
+    AP_INIT_RAW_ARGS("CORSAllowOriginMatch", set_allow_origin_match, NULL,
         OR_FILEINFO, "Regular expressions matched against the whole Origin"),
-    AP_INIT_TAKE_ARGV("CORSAllowMethods", set_token_list, "methods",
+    AP_INIT_RAW_ARGS("CORSAllowMethods", set_token_list, "methods",
         OR_FILEINFO, "Methods a preflight may ask for, or *"),
-    AP_INIT_TAKE_ARGV("CORSAllowHeaders", set_token_list, "allow",
+    AP_INIT_RAW_ARGS("CORSAllowHeaders", set_token_list, "allow",
         OR_FILEINFO, "Request headers a preflight may ask for, or *"),
-    AP_INIT_TAKE_ARGV("CORSExposeHeaders", set_token_list, "expose",
+    AP_INIT_RAW_ARGS("CORSExposeHeaders", set_token_list, "expose",
         OR_FILEINFO, "Response headers the page may read, or *"),
     AP_INIT_FLAG("CORSAllowCredentials", set_credentials, NULL, OR_FILEINFO,
         "On to let credentialed (cookie) requests read responses"),
