@@ -245,7 +245,7 @@ static const char *set_allow_origin(cmd_parms *cmd, void *dconf,
                                     const char *args)
 {
     cors_dir_conf *conf = dconf;
-    cors_line line;
+    cors_line line = { 0, NULL, NULL, NULL };
     cors_rule *rules;
     const char *err = parse_line(cmd, args, &line);
     const char *source = directive_source(cmd);
@@ -325,7 +325,7 @@ static const char *set_allow_origin_match(cmd_parms *cmd, void *dconf,
                                           const char *args)
 {
     cors_dir_conf *conf = dconf;
-    cors_line line;
+    cors_line line = { 0, NULL, NULL, NULL };
     const char *err = parse_line(cmd, args, &line);
     const char *source = directive_source(cmd);
     int i;
@@ -356,7 +356,7 @@ static const char *set_token_list(cmd_parms *cmd, void *dconf,
                                   const char *args)
 {
     cors_dir_conf *conf = dconf;
-    cors_line line;
+    cors_line line = { 0, NULL, NULL, NULL };
     const char *err = parse_line(cmd, args, &line);
     const char *which = cmd->info;
     cors_list_conf *lc;
