@@ -97,23 +97,8 @@ cleanup() { [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
 
-# A source tree configured in place (as CI does) refuses VPATH builds
-# ("source directory already configured"): build from a clean copy then.
-clean_source() {
-    if [ -f "$SRCDIR/config.status" ]; then
-        local copy="$1/src"
-        mkdir -p "$copy"
-        tar -C "$SRCDIR" --exclude=.git --exclude=.libs --exclude=.deps \
-            --exclude='*.o' --exclude='*.lo' --exclude='*.la' --exclude='*.log' \
-            --exclude='*.trs' --exclude=config.status --exclude=./Makefile \
-            --exclude=./config.h --exclude=./libtool --exclude=./stamp-h1 \
-            --exclude=fuzz/work --exclude=fuzz/artifacts --exclude=__pycache__ \
-            -cf - . | tar -C "$copy" -xf -
-        echo "$copy"
-    else
-        echo "$SRCDIR"
-    fi
-}
+# shellcheck source=tests/memcheck/common.sh
+. "$SRCDIR/tests/memcheck/common.sh"
 
 if [ -z "$SO" ]; then
     [ -n "$BUILD" ] || BUILD="$WORK/build"
