@@ -50,6 +50,7 @@ TESTED_HERE = {
     "public-assets.conf",
     "multi-tenant.conf",
     "migration-from-mod_headers.conf",
+    "private-network-device.conf",
 }
 
 
@@ -487,3 +488,62 @@ def test_migration_forgotten_header_line_is_replaced(httpd_factory):
     assert_response(r, 200, {"Access-Control-Allow-Origin": "https://www.example.com"})
     r = h.get("/api/a.json", headers={"Origin": "https://evil.example"})
     assert_response(r, 200, absent=[ACX])
+
+
+# -------------------------------------------------------------------------
+# private-network-device.conf
+
+CONSOLE = "https://console.example.com"
+
+
+@pytest.fixture(scope="module")
+def device(request):
+    return server(request, example("private-network-device.conf"),
+                  modules=("authz_host",),
+                  docs={"device-api/status.json": "{}",
+                        "device-api/legacy/status.json": "{}"})
+
+
+def test_device_preflight_granted_with_200_and_private_network(device):
+    path = tagged("/device-api/status.json")
+    r = device.options(path, [
+        ("Origin", CONSOLE), ("Access-Control-Request-Method", "PUT"),
+        ("Access-Control-Request-Headers", "content-type"),
+        ("Access-Control-Request-Private-Network", "true")])
+    assert_response(r, 200, {
+        "Access-Control-Allow-Origin": CONSOLE,
+        "Access-Control-Allow-Methods": "GET, PUT",
+        "Access-Control-Allow-Headers": "Content-Type",
+        "Access-Control-Allow-Private-Network": "true",
+        "Content-Length": "0",
+    }, vary_origin=True)
+    assert r.body == b""
+    assert cors_result(device, path) == "preflight"
+
+
+def test_device_actual_request_from_outside_the_network_is_403_with_cors(device):
+    device.expect_error(r"AH01630: client denied by server configuration")
+    r = device.get("/device-api/status.json", {"Origin": CONSOLE})
+    assert_response(r, 403, {"Access-Control-Allow-Origin": CONSOLE}, vary_origin=True)
+
+
+@pytest.mark.parametrize("origin, method, headers", [
+    ("https://evil.example", "PUT", None),
+    (CONSOLE, "DELETE", None),
+    (CONSOLE, "PUT", "x-token"),
+])
+def test_device_refused_preflight_is_403_without_cors(device, origin, method, headers):
+    device.expect_error(r"AH01630: client denied by server configuration")
+    r = device.preflight("/device-api/status.json", origin, method, headers)
+    assert_response(r, 403, absent=[ACX], vary_origin=True)
+
+
+def test_device_legacy_preflight_reaches_the_handler(device):
+    r = device.preflight("/device-api/legacy/status.json", CONSOLE, "PUT")
+    # core's OPTIONS handler answered (it lists the methods in Allow) and
+    # mod_cors added its headers to that answer
+    assert r.status == 200
+    assert r.get("Allow")
+    assert_response(r, 200, {"Access-Control-Allow-Origin": CONSOLE,
+                             "Access-Control-Allow-Methods": "GET, PUT"},
+                    vary_origin=True)
