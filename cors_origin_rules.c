@@ -27,13 +27,10 @@ cors_origin_layer *cors_origin_layer_make(apr_pool_t *p)
 {
     cors_origin_layer *layer = apr_pcalloc(p, sizeof(*layer));
 
+    /* The other tables are made by their first entry: a .htaccess line
+     * builds a layer on every request. */
     layer->mode = CORS_LIST_INHERIT;
     layer->entries = apr_hash_make(p);
-    layer->exact = apr_hash_make(p);
-    layer->subdomain = apr_hash_make(p);
-    layer->any_port = apr_hash_make(p);
-    layer->regexes = apr_array_make(p, 2, sizeof(const cors_rule *));
-    layer->removed = apr_hash_make(p);
     return layer;
 }
 
@@ -170,6 +167,7 @@ void cors_rule_regex(apr_pool_t *p, cors_rule *rule, const char *pattern,
     rule->regex_match = match;
 }
 
+/* The layer's table for `t`; NULL until the layer has such an entry. */
 static apr_hash_t *table_of(const cors_origin_layer *layer, lookup_table t)
 {
     switch (t) {
@@ -182,8 +180,31 @@ static apr_hash_t *table_of(const cors_origin_layer *layer, lookup_table t)
     }
 }
 
-static void layer_remove_own(apr_pool_t *p, cors_origin_layer *layer,
-                             const char *id)
+static lookup_table table_for_kind(cors_rule_kind kind)
+{
+    switch (kind) {
+    case CORS_RULE_SUBDOMAIN:
+        return BY_SUBDOMAIN;
+    case CORS_RULE_ANY_PORT:
+        return BY_ANY_PORT;
+    default:
+        return BY_EXACT;
+    }
+}
+
+static apr_hash_t **table_slot(cors_origin_layer *layer, lookup_table t)
+{
+    switch (t) {
+    case BY_SUBDOMAIN:
+        return &layer->subdomain;
+    case BY_ANY_PORT:
+        return &layer->any_port;
+    default:
+        return &layer->exact;
+    }
+}
+
+static void layer_remove_own(cors_origin_layer *layer, const char *id)
 {
     const cors_rule *old = apr_hash_get(layer->entries, id,
                                         APR_HASH_KEY_STRING);
@@ -193,11 +214,10 @@ static void layer_remove_own(apr_pool_t *p, cors_origin_layer *layer,
         return;
     }
     apr_hash_set(layer->entries, id, APR_HASH_KEY_STRING, NULL);
-    switch (old->kind) {
-    case CORS_RULE_ANY:
+    if (old->kind == CORS_RULE_ANY) {
         layer->any = NULL;
-        break;
-    case CORS_RULE_REGEX:
+    }
+    else if (old->kind == CORS_RULE_REGEX) {
         for (i = 0, j = 0; i < layer->regexes->nelts; i++) {
             const cors_rule *r = APR_ARRAY_IDX(layer->regexes, i,
                                                const cors_rule *);
@@ -206,53 +226,44 @@ static void layer_remove_own(apr_pool_t *p, cors_origin_layer *layer,
             }
         }
         layer->regexes->nelts = j;
-        break;
-    case CORS_RULE_SUBDOMAIN:
-        apr_hash_set(layer->subdomain, old->key, APR_HASH_KEY_STRING, NULL);
-        break;
-    case CORS_RULE_ANY_PORT:
-        apr_hash_set(layer->any_port, old->key, APR_HASH_KEY_STRING, NULL);
-        break;
-    default:
-        apr_hash_set(layer->exact, old->key, APR_HASH_KEY_STRING, NULL);
-        break;
     }
-    (void)p;
+    else {
+        apr_hash_set(table_of(layer, table_for_kind(old->kind)), old->key,
+                     APR_HASH_KEY_STRING, NULL);
+    }
 }
 
 static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
                           const cors_rule *rule)
 {
     cors_rule *copy = apr_pmemdup(p, rule, sizeof(*rule));
+    apr_hash_t **table;
 
-    layer_remove_own(p, layer, copy->id);
+    layer_remove_own(layer, copy->id);
     apr_hash_set(layer->entries, copy->id, APR_HASH_KEY_STRING, copy);
-    switch (copy->kind) {
-    case CORS_RULE_ANY:
+    if (copy->kind == CORS_RULE_ANY) {
         layer->any = copy;
-        break;
-    case CORS_RULE_REGEX:
+    }
+    else if (copy->kind == CORS_RULE_REGEX) {
+        if (!layer->regexes) {
+            layer->regexes = apr_array_make(p, 2, sizeof(const cors_rule *));
+        }
         APR_ARRAY_PUSH(layer->regexes, const cors_rule *) = copy;
-        break;
-    case CORS_RULE_SUBDOMAIN:
-        apr_hash_set(layer->subdomain, copy->key, APR_HASH_KEY_STRING, copy);
-        break;
-    case CORS_RULE_ANY_PORT:
-        apr_hash_set(layer->any_port, copy->key, APR_HASH_KEY_STRING, copy);
-        break;
-    default:
-        apr_hash_set(layer->exact, copy->key, APR_HASH_KEY_STRING, copy);
-        break;
+    }
+    else {
+        table = table_slot(layer, table_for_kind(copy->kind));
+        if (!*table) {
+            *table = apr_hash_make(p);
+        }
+        apr_hash_set(*table, copy->key, APR_HASH_KEY_STRING, copy);
     }
 }
 
 static void layer_clear(apr_pool_t *p, cors_origin_layer *layer)
 {
     layer->entries = apr_hash_make(p);
-    layer->exact = apr_hash_make(p);
-    layer->subdomain = apr_hash_make(p);
-    layer->any_port = apr_hash_make(p);
-    layer->regexes = apr_array_make(p, 2, sizeof(const cors_rule *));
+    layer->exact = layer->subdomain = layer->any_port = NULL;
+    layer->regexes = NULL;
     layer->any = NULL;
 }
 
@@ -265,7 +276,7 @@ void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
             /* An unprefixed line replaces what is inherited: edits made
              * by earlier "+"/"-" lines of this section no longer apply to
              * a parent, but their additions stay in the section's list. */
-            layer->removed = apr_hash_make(p);
+            layer->removed = NULL;
             layer->mode = CORS_LIST_REPLACE;
         }
         if (rule) {
@@ -279,15 +290,20 @@ void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
         if (layer->mode == CORS_LIST_INHERIT) {
             layer->mode = CORS_LIST_EDIT;
         }
-        apr_hash_set(layer->removed, rule->id, APR_HASH_KEY_STRING, NULL);
+        if (layer->removed) {
+            apr_hash_set(layer->removed, rule->id, APR_HASH_KEY_STRING, NULL);
+        }
         layer_add_own(p, layer, rule);
         break;
     case CORS_OP_REMOVE:
         if (layer->mode == CORS_LIST_INHERIT) {
             layer->mode = CORS_LIST_EDIT;
         }
-        layer_remove_own(p, layer, rule->id);
+        layer_remove_own(layer, rule->id);
         if (layer->mode == CORS_LIST_EDIT) {
+            if (!layer->removed) {
+                layer->removed = apr_hash_make(p);
+            }
             apr_hash_set(layer->removed, apr_pstrdup(p, rule->id),
                          APR_HASH_KEY_STRING, "");
         }
@@ -303,7 +319,7 @@ static int removed_below(const cors_origin_chain *from,
     const cors_origin_chain *n;
 
     for (n = from; n && n != upto; n = n->parent) {
-        if (apr_hash_count(n->layer->removed)
+        if (n->layer->removed
             && apr_hash_get(n->layer->removed, id, APR_HASH_KEY_STRING)) {
             return 1;
         }
@@ -323,7 +339,8 @@ static const cors_rule *chain_entry(const cors_origin_chain *chain,
         if (r) {
             return r;
         }
-        if (apr_hash_get(n->layer->removed, id, APR_HASH_KEY_STRING)) {
+        if (n->layer->removed
+            && apr_hash_get(n->layer->removed, id, APR_HASH_KEY_STRING)) {
             return NULL;
         }
     }
@@ -336,7 +353,8 @@ static int count_entries(apr_pool_t *p, const cors_origin_layer *layer,
     apr_hash_index_t *hi;
     int count = parent ? parent->count : 0;
 
-    for (hi = apr_hash_first(p, layer->removed); hi; hi = apr_hash_next(hi)) {
+    for (hi = layer->removed ? apr_hash_first(p, layer->removed) : NULL; hi;
+         hi = apr_hash_next(hi)) {
         if (chain_entry(parent, apr_hash_this_key(hi))) {
             count--;
         }
@@ -413,8 +431,9 @@ static const cors_rule *lookup(const cors_origin_chain *chain,
     const cors_origin_chain *n;
 
     for (n = chain; n; n = n->parent) {
-        const cors_rule *r = apr_hash_get(table_of(n->layer, t), key,
-                                          (apr_ssize_t)klen);
+        apr_hash_t *table = table_of(n->layer, t);
+        const cors_rule *r = table ? apr_hash_get(table, key,
+                                                  (apr_ssize_t)klen) : NULL;
         if (r && !removed_below(chain, n, r->id)) {
             return r;
         }
@@ -473,7 +492,7 @@ static const cors_rule *match_regex(const cors_origin_chain *chain,
     memcpy(subject, origin, len);
     subject[len] = '\0';
     for (n = chain; n; n = n->parent) {
-        for (i = 0; i < n->layer->regexes->nelts; i++) {
+        for (i = 0; n->layer->regexes && i < n->layer->regexes->nelts; i++) {
             const cors_rule *r = APR_ARRAY_IDX(n->layer->regexes, i,
                                                const cors_rule *);
             if (!removed_below(chain, n, r->id)

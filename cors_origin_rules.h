@@ -65,7 +65,8 @@ typedef enum {
 typedef struct cors_origin_layer cors_origin_layer;
 typedef struct cors_origin_chain cors_origin_chain;
 
-/* The entries of one section; built while the configuration is read. */
+/* The entries of one section; built while the configuration is read. The
+ * tables other than `entries` stay NULL until they get an entry. */
 struct cors_origin_layer {
     cors_list_mode mode;
     apr_hash_t *entries;     /* id -> cors_rule*, everything added */
