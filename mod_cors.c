@@ -642,21 +642,6 @@ static cors_request_state *request_state(request_rec *r)
     return st;
 }
 
-static cors_request_state *decide_once(request_rec *r);
-
-/* The decision for `r`; an ErrorDocument page logs its CORS_RESULT too. */
-static cors_request_state *decide(request_rec *r)
-{
-    request_rec *dr = deciding_request(r);
-    cors_request_state *st = decide_once(dr);
-
-    if (dr != r && !apr_table_get(r->subprocess_env, "CORS_RESULT")) {
-        apr_table_setn(r->subprocess_env, "CORS_RESULT",
-                       cors_decision_result(&st->decision));
-    }
-    return st;
-}
-
 static cors_request_state *decide_once(request_rec *r)
 {
     cors_request_state *st = request_state(r);
@@ -683,6 +668,19 @@ static cors_request_state *decide_once(request_rec *r)
     apr_table_setn(r->subprocess_env, "CORS_RESULT",
                    cors_decision_result(&st->decision));
     log_decision(r, conf, &st->decision);
+    return st;
+}
+
+/* The decision for `r`; an ErrorDocument page logs its CORS_RESULT too. */
+static cors_request_state *decide(request_rec *r)
+{
+    request_rec *dr = deciding_request(r);
+    cors_request_state *st = decide_once(dr);
+
+    if (dr != r && !apr_table_get(r->subprocess_env, "CORS_RESULT")) {
+        apr_table_setn(r->subprocess_env, "CORS_RESULT",
+                       cors_decision_result(&st->decision));
+    }
     return st;
 }
 
