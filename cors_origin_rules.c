@@ -21,8 +21,6 @@
 /* Room for any origin we accept, plus ":*" and the NUL. */
 #define KEY_BUF_LEN (CORS_ORIGIN_MAX_LEN + 8)
 
-typedef enum { BY_EXACT, BY_SUBDOMAIN, BY_ANY_PORT } lookup_table;
-
 cors_origin_layer *cors_origin_layer_make(apr_pool_t *p)
 {
     cors_origin_layer *layer = apr_pcalloc(p, sizeof(*layer));
@@ -72,6 +70,20 @@ static const char *check_origin(apr_pool_t *p, const char *arg,
            : not_canonical(p, arg, plain, star, port, err);
 }
 
+/* "scheme://host:8080:*" can never match: an origin has one port. */
+static const char *port_and_any_port(apr_pool_t *p, const char *arg,
+                                     const char *with_port,
+                                     const cors_origin *parsed)
+{
+    const char *without = apr_pstrmemdup(p, with_port, (apr_size_t)
+                                         (strlen(with_port)
+                                          - parsed->port_len - 1));
+
+    return apr_psprintf(p, "'%s' gives both a port and ':*', so it can never "
+                        "match; write '%s' for that port or '%s:*' for any "
+                        "port", arg, with_port, without);
+}
+
 /* A "*." wildcard: scheme, "://", "*.", domain, then ":port" or ":*". */
 static const char *parse_subdomain(apr_pool_t *p, const char *arg,
                                    const char *star, int any_port,
@@ -89,6 +101,10 @@ static const char *parse_subdomain(apr_pool_t *p, const char *arg,
     if ((err = check_origin(p, arg, plain, "*.", any_port ? ":*" : "",
                             &parsed)) != NULL) {
         return err;
+    }
+    if (any_port && parsed.port) {
+        return port_and_any_port(p, arg, apr_pstrcat(p, scheme, "*.", rest,
+                                                     NULL), &parsed);
     }
     if (parsed.host_kind != CORS_HOST_DOMAIN) {
         return apr_psprintf(p, "'%s' puts a wildcard on an IP address; list "
@@ -126,10 +142,12 @@ const char *cors_rule_parse(apr_pool_t *p, const char *arg, cors_rule *rule)
     rule->text = rule->id = rule->key = arg;
     if (strcmp(arg, "*") == 0) {
         rule->kind = CORS_RULE_ANY;
+        rule->wide = 1;
         return NULL;
     }
     if (strcmp(arg, "null") == 0) {
         rule->kind = CORS_RULE_NULL;
+        rule->wide = 1;     /* any page can send it, from a sandbox */
         return NULL;
     }
     if (star && sep && star == sep + 3 && star[1] == '.'
@@ -141,6 +159,9 @@ const char *cors_rule_parse(apr_pool_t *p, const char *arg, cors_rule *rule)
         const char *err = check_origin(p, arg, plain, "", ":*", &parsed);
         if (err) {
             return err;
+        }
+        if (parsed.port) {
+            return port_and_any_port(p, arg, plain, &parsed);
         }
         rule->kind = CORS_RULE_ANY_PORT;
         rule->key = plain;
@@ -167,40 +188,15 @@ void cors_rule_regex(apr_pool_t *p, cors_rule *rule, const char *pattern,
     rule->regex_match = match;
 }
 
-/* The layer's table for `t`; NULL until the layer has such an entry. */
-static apr_hash_t *table_of(const cors_origin_layer *layer, lookup_table t)
-{
-    switch (t) {
-    case BY_SUBDOMAIN:
-        return layer->subdomain;
-    case BY_ANY_PORT:
-        return layer->any_port;
-    default:
-        return layer->exact;
-    }
-}
-
-static lookup_table table_for_kind(cors_rule_kind kind)
+static cors_lookup_table table_for_kind(cors_rule_kind kind)
 {
     switch (kind) {
     case CORS_RULE_SUBDOMAIN:
-        return BY_SUBDOMAIN;
+        return CORS_BY_SUBDOMAIN;
     case CORS_RULE_ANY_PORT:
-        return BY_ANY_PORT;
+        return CORS_BY_ANY_PORT;
     default:
-        return BY_EXACT;
-    }
-}
-
-static apr_hash_t **table_slot(cors_origin_layer *layer, lookup_table t)
-{
-    switch (t) {
-    case BY_SUBDOMAIN:
-        return &layer->subdomain;
-    case BY_ANY_PORT:
-        return &layer->any_port;
-    default:
-        return &layer->exact;
+        return CORS_BY_EXACT;
     }
 }
 
@@ -228,7 +224,7 @@ static void layer_remove_own(cors_origin_layer *layer, const char *id)
         layer->regexes->nelts = j;
     }
     else {
-        apr_hash_set(table_of(layer, table_for_kind(old->kind)), old->key,
+        apr_hash_set(layer->tables[table_for_kind(old->kind)], old->key,
                      APR_HASH_KEY_STRING, NULL);
     }
 }
@@ -251,7 +247,7 @@ static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
         APR_ARRAY_PUSH(layer->regexes, const cors_rule *) = copy;
     }
     else {
-        table = table_slot(layer, table_for_kind(copy->kind));
+        table = &layer->tables[table_for_kind(copy->kind)];
         if (!*table) {
             *table = apr_hash_make(p);
         }
@@ -262,14 +258,27 @@ static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
 static void layer_clear(apr_pool_t *p, cors_origin_layer *layer)
 {
     layer->entries = apr_hash_make(p);
-    layer->exact = layer->subdomain = layer->any_port = NULL;
+    memset(layer->tables, 0, sizeof(layer->tables));
     layer->regexes = NULL;
     layer->any = NULL;
+}
+
+/* A "-text" edit removes entries of every kind with that text. */
+static cors_removal *removal_of(apr_pool_t *p, const cors_rule *rule)
+{
+    cors_removal *rm = apr_palloc(p, sizeof(*rm));
+
+    rm->text = apr_pstrdup(p, rule->text);
+    rm->regex_id = apr_pstrcat(p, "~", rm->text, NULL);
+    rm->source = rule->source;
+    return rm;
 }
 
 void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
                              cors_list_op op, const cors_rule *rule)
 {
+    cors_removal *rm;
+
     switch (op) {
     case CORS_OP_SET:
         if (layer->mode != CORS_LIST_REPLACE) {
@@ -290,8 +299,10 @@ void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
         if (layer->mode == CORS_LIST_INHERIT) {
             layer->mode = CORS_LIST_EDIT;
         }
+        /* "+x" after "-x" in one section takes the removal back. */
         if (layer->removed) {
-            apr_hash_set(layer->removed, rule->id, APR_HASH_KEY_STRING, NULL);
+            apr_hash_set(layer->removed, rule->text, APR_HASH_KEY_STRING,
+                         NULL);
         }
         layer_add_own(p, layer, rule);
         break;
@@ -299,37 +310,43 @@ void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
         if (layer->mode == CORS_LIST_INHERIT) {
             layer->mode = CORS_LIST_EDIT;
         }
-        layer_remove_own(layer, rule->id);
+        rm = removal_of(p, rule);
+        layer_remove_own(layer, rm->text);
+        layer_remove_own(layer, rm->regex_id);
         if (layer->mode == CORS_LIST_EDIT) {
             if (!layer->removed) {
                 layer->removed = apr_hash_make(p);
             }
-            apr_hash_set(layer->removed, apr_pstrdup(p, rule->id),
-                         APR_HASH_KEY_STRING, "");
+            apr_hash_set(layer->removed, rm->text, APR_HASH_KEY_STRING, rm);
         }
         break;
     }
 }
 
+static int layer_removes(const cors_origin_layer *layer, const char *text)
+{
+    return layer->removed
+           && apr_hash_get(layer->removed, text, APR_HASH_KEY_STRING);
+}
+
 /* Whether a node between `from` (inclusive) and `upto` (exclusive) removes
- * the entry `id` that a node above them contributes. */
+ * the entry `r` that a node above them contributes. */
 static int removed_below(const cors_origin_chain *from,
-                         const cors_origin_chain *upto, const char *id)
+                         const cors_origin_chain *upto, const cors_rule *r)
 {
     const cors_origin_chain *n;
 
     for (n = from; n && n != upto; n = n->parent) {
-        if (n->layer->removed
-            && apr_hash_get(n->layer->removed, id, APR_HASH_KEY_STRING)) {
+        if (layer_removes(n->layer, r->text)) {
             return 1;
         }
     }
     return 0;
 }
 
-/* The entry `id` in effect in `chain`, or NULL. */
+/* The entry `id` (whose text is `text`) in effect in `chain`, or NULL. */
 static const cors_rule *chain_entry(const cors_origin_chain *chain,
-                                    const char *id)
+                                    const char *id, const char *text)
 {
     const cors_origin_chain *n;
 
@@ -339,12 +356,25 @@ static const cors_rule *chain_entry(const cors_origin_chain *chain,
         if (r) {
             return r;
         }
-        if (n->layer->removed
-            && apr_hash_get(n->layer->removed, id, APR_HASH_KEY_STRING)) {
+        if (layer_removes(n->layer, text)) {
             return NULL;
         }
     }
     return NULL;
+}
+
+/* How many entries in effect in `parent` the removal takes away. */
+static int removed_count(const cors_origin_chain *parent,
+                         const cors_removal *rm)
+{
+    return (chain_entry(parent, rm->text, rm->text) != NULL)
+           + (chain_entry(parent, rm->regex_id, rm->text) != NULL);
+}
+
+int cors_removal_applies(const cors_removal *rm,
+                         const cors_origin_chain *parent)
+{
+    return removed_count(parent, rm) > 0;
 }
 
 static int count_entries(apr_pool_t *p, const cors_origin_layer *layer,
@@ -355,12 +385,11 @@ static int count_entries(apr_pool_t *p, const cors_origin_layer *layer,
 
     for (hi = layer->removed ? apr_hash_first(p, layer->removed) : NULL; hi;
          hi = apr_hash_next(hi)) {
-        if (chain_entry(parent, apr_hash_this_key(hi))) {
-            count--;
-        }
+        count -= removed_count(parent, apr_hash_this_val(hi));
     }
     for (hi = apr_hash_first(p, layer->entries); hi; hi = apr_hash_next(hi)) {
-        if (!chain_entry(parent, apr_hash_this_key(hi))) {
+        const cors_rule *r = apr_hash_this_val(hi);
+        if (!chain_entry(parent, r->id, r->text)) {
             count++;
         }
     }
@@ -386,7 +415,7 @@ const cors_origin_chain *cors_origin_chain_make(apr_pool_t *p,
         node->parent = parent;
         node->count = count_entries(p, layer, parent);
     }
-    node->any = chain_entry(node, "*");
+    node->any = chain_entry(node, "*", "*");
     return node;
 }
 
@@ -425,16 +454,16 @@ const cors_origin_chain *cors_origin_chain_graft(apr_pool_t *p,
 
 /* Look `key` up in one table of every layer, honouring removals. */
 static const cors_rule *lookup(const cors_origin_chain *chain,
-                               lookup_table t, const char *key,
+                               cors_lookup_table t, const char *key,
                                apr_size_t klen)
 {
     const cors_origin_chain *n;
 
     for (n = chain; n; n = n->parent) {
-        apr_hash_t *table = table_of(n->layer, t);
+        apr_hash_t *table = n->layer->tables[t];
         const cors_rule *r = table ? apr_hash_get(table, key,
                                                   (apr_ssize_t)klen) : NULL;
-        if (r && !removed_below(chain, n, r->id)) {
+        if (r && !removed_below(chain, n, r)) {
             return r;
         }
     }
@@ -465,17 +494,17 @@ static const cors_rule *match_subdomain(const cors_origin_chain *chain,
         if (o->port) {
             key[klen] = ':';
             memcpy(key + klen + 1, o->port, o->port_len);
-            if ((r = lookup(chain, BY_SUBDOMAIN, key,
+            if ((r = lookup(chain, CORS_BY_SUBDOMAIN, key,
                             klen + 1 + o->port_len)) != NULL) {
                 return r;
             }
         }
-        else if ((r = lookup(chain, BY_SUBDOMAIN, key, klen)) != NULL) {
+        else if ((r = lookup(chain, CORS_BY_SUBDOMAIN, key, klen)) != NULL) {
             return r;
         }
         /* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
         memcpy(key + klen, ":*", 2);
-        if ((r = lookup(chain, BY_SUBDOMAIN, key, klen + 2)) != NULL) {
+        if ((r = lookup(chain, CORS_BY_SUBDOMAIN, key, klen + 2)) != NULL) {
             return r;
         }
     }
@@ -495,7 +524,7 @@ static const cors_rule *match_regex(const cors_origin_chain *chain,
         for (i = 0; n->layer->regexes && i < n->layer->regexes->nelts; i++) {
             const cors_rule *r = APR_ARRAY_IDX(n->layer->regexes, i,
                                                const cors_rule *);
-            if (!removed_below(chain, n, r->id)
+            if (!removed_below(chain, n, r)
                 && r->regex_match(r->regex, subject)) {
                 return r;
             }
@@ -514,13 +543,13 @@ cors_match_result cors_origin_match(const cors_origin_chain *chain,
     *rule = NULL;
     if (len == 4 && memcmp(origin, "null", 4) == 0) {
         /* An opaque origin matches nothing but an explicit "null". */
-        *rule = lookup(chain, BY_EXACT, "null", 4);
+        *rule = lookup(chain, CORS_BY_EXACT, "null", 4);
         return *rule ? CORS_MATCH_ENTRY : CORS_MATCH_NONE;
     }
     /* Exact entries were checked canonical when configured, so a hit needs
      * no parsing: the common case stays a single hash lookup. */
     if (len <= CORS_ORIGIN_MAX_LEN
-        && (r = lookup(chain, BY_EXACT, origin, len)) != NULL) {
+        && (r = lookup(chain, CORS_BY_EXACT, origin, len)) != NULL) {
         *rule = r;
         return CORS_MATCH_ENTRY;
     }
@@ -528,7 +557,7 @@ cors_match_result cors_origin_match(const cors_origin_chain *chain,
         return CORS_MATCH_MALFORMED;
     }
     /* An ANY_PORT entry is keyed by the origin without its port. */
-    r = lookup(chain, BY_ANY_PORT, origin,
+    r = lookup(chain, CORS_BY_ANY_PORT, origin,
                o.port ? (apr_size_t)(o.port - origin) - 1 : len);
     if (!r && o.host_kind == CORS_HOST_DOMAIN) {
         r = match_subdomain(chain, &o);
@@ -538,4 +567,99 @@ cors_match_result cors_origin_match(const cors_origin_chain *chain,
     }
     *rule = r;
     return r ? CORS_MATCH_ENTRY : CORS_MATCH_NONE;
+}
+
+const cors_rule *cors_origin_chain_wide(apr_pool_t *p,
+                                        const cors_origin_chain *chain)
+{
+    const cors_origin_chain *n;
+    apr_hash_index_t *hi;
+
+    for (n = chain; n; n = n->parent) {
+        for (hi = apr_hash_first(p, n->layer->entries); hi;
+             hi = apr_hash_next(hi)) {
+            const cors_rule *r = apr_hash_this_val(hi);
+            if (r->wide && !removed_below(chain, n, r)) {
+                return r;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Skip a character class starting at `s` ('['); returns its last byte. */
+static const char *skip_class(const char *s)
+{
+    const char *c = s + 1;
+
+    if (*c == '^') {
+        c++;
+    }
+    if (*c == ']') {
+        c++;                    /* a leading ']' is literal */
+    }
+    for (; *c && *c != ']'; c++) {
+        if (*c == '\\' && c[1]) {
+            c++;
+        }
+    }
+    return *c ? c : c - 1;
+}
+
+const char *cors_regex_verb(const char *pattern)
+{
+    const char *c;
+
+    for (c = pattern; *c; c++) {
+        if (c[0] == '\\' && c[1] == 'Q') {
+            const char *end = strstr(c + 2, "\\E");
+            if (!end) {
+                return NULL;    /* quoted to the end */
+            }
+            c = end + 1;
+        }
+        else if (c[0] == '\\' && c[1]) {
+            c++;
+        }
+        else if (c[0] == '[') {
+            c = skip_class(c);
+        }
+        else if (c[0] == '(' && c[1] == '*') {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* A DNS label of `n` letters and digits, starting with a letter. */
+static char *probe_label(apr_pool_t *p, const unsigned char *rnd,
+                         apr_size_t n)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+    char *label = apr_palloc(p, n + 1);
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        label[i] = alphabet[rnd[i] % (i == 0 ? 26 : 36)];
+    }
+    label[n] = '\0';
+    return label;
+}
+
+void cors_probe_origins(apr_pool_t *p, const unsigned char *rnd,
+                        const char *out[CORS_PROBES])
+{
+    /* Ports above 1023 and below 65536, never a default port. */
+    unsigned port1 = 1024u + ((unsigned)rnd[30] << 8 | rnd[31]) % 64000u;
+    unsigned port2 = 1024u + ((unsigned)rnd[28] << 8 | rnd[29]) % 64000u;
+
+    out[0] = apr_pstrcat(p, "https://", probe_label(p, rnd, 8), ".invalid",
+                         NULL);
+    out[1] = apr_pstrcat(p, "http://", probe_label(p, rnd + 8, 8),
+                         ".invalid", NULL);
+    out[2] = apr_psprintf(p, "https://%s.%s.invalid:%u",
+                          probe_label(p, rnd + 16, 4),
+                          probe_label(p, rnd + 20, 4), port1);
+    out[3] = apr_psprintf(p, "http://%s.invalid:%u",
+                          probe_label(p, rnd + 24, 4), port2);
 }

@@ -38,11 +38,14 @@ typedef enum {
 
 typedef struct {
     cors_rule_kind kind;
-    const char *text;       /* as written */
-    const char *id;         /* names the entry for "-": the text, or "~"
-                             * and the pattern for a regex */
+    const char *text;       /* as written; a "-" removes entries by it */
+    const char *id;         /* unique in a layer: the text, or "~" and the
+                             * pattern for a regex, so that a regex and an
+                             * exact origin of the same text can coexist */
     const char *key;        /* hash key used for lookups (see .c) */
     int any_port;           /* SUBDOMAIN: port given as ":*" */
+    int wide;               /* matches unrelated sites: '*', null, or a
+                             * regex that matched a probe origin */
     const void *regex;      /* REGEX: compiled by the caller */
     cors_regex_fn regex_match;
     const char *source;     /* "file:line" of the directive, for logs */
@@ -65,17 +68,31 @@ typedef enum {
 typedef struct cors_origin_layer cors_origin_layer;
 typedef struct cors_origin_chain cors_origin_chain;
 
+/* The hash tables an entry can be looked up in (see the .c). */
+typedef enum {
+    CORS_BY_EXACT,          /* EXACT and NULL entries */
+    CORS_BY_SUBDOMAIN,
+    CORS_BY_ANY_PORT,
+    CORS_LOOKUP_TABLES
+} cors_lookup_table;
+
+/* A "-text" line: what it removes from the inherited list. */
+typedef struct {
+    const char *text;
+    const char *regex_id;    /* the id a regex of that text would have */
+    const char *source;      /* "file:line", for the unused-removal warning */
+} cors_removal;
+
 /* The entries of one section; built while the configuration is read. The
  * tables other than `entries` stay NULL until they get an entry. */
 struct cors_origin_layer {
     cors_list_mode mode;
     apr_hash_t *entries;     /* id -> cors_rule*, everything added */
-    apr_hash_t *exact;       /* key -> cors_rule*, EXACT and NULL */
-    apr_hash_t *subdomain;   /* key -> cors_rule*, SUBDOMAIN */
-    apr_hash_t *any_port;    /* key -> cors_rule*, ANY_PORT */
+    apr_hash_t *tables[CORS_LOOKUP_TABLES]; /* key -> cors_rule* */
     apr_array_header_t *regexes; /* of cors_rule*, in configuration order */
     const cors_rule *any;    /* the '*' entry, if added */
-    apr_hash_t *removed;     /* id -> "", entries removed from the parent */
+    apr_hash_t *removed;     /* text -> cors_removal*, removed from the
+                              * parent (entries of any kind with that text) */
 };
 
 /* A merged list: a layer over the (merged) list of its parent. */
@@ -107,10 +124,34 @@ void cors_rule_regex(apr_pool_t *p, cors_rule *rule, const char *pattern,
                      const void *compiled, cors_regex_fn match);
 
 /*
+ * The first PCRE verb ("(*ACCEPT)", "(*COMMIT)", "(*UTF)", ...) in a
+ * pattern, outside escapes and character classes, or NULL. A verb can end
+ * a match before the anchor that follows the pattern.
+ */
+const char *cors_regex_verb(const char *pattern);
+
+/* How many probe origins cors_probe_origins makes. */
+#define CORS_PROBES 4
+
+/* Random bytes cors_probe_origins needs. */
+#define CORS_PROBE_RANDOM_BYTES 32
+
+/*
+ * Origins of no site anyone configures: random labels under ".invalid",
+ * http and https, with and without a port, made from
+ * CORS_PROBE_RANDOM_BYTES of `rnd`. A regex that matches one of them
+ * grants unrelated sites.
+ */
+void cors_probe_origins(apr_pool_t *p, const unsigned char *rnd,
+                        const char *out[CORS_PROBES]);
+
+/*
  * Apply one operation of a directive line to a layer. The layer's mode
  * becomes REPLACE after any CORS_OP_SET (repeated lines in one section
  * accumulate); otherwise EDIT. `rule` is NULL for "none" (CORS_OP_SET only),
- * which empties what the section has added so far.
+ * which empties what the section has added so far. CORS_OP_REMOVE uses only
+ * the rule's text and source: it removes every entry with that text,
+ * whatever its kind.
  */
 void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
                              cors_list_op op, const cors_rule *rule);
@@ -135,6 +176,14 @@ const cors_origin_chain *cors_origin_chain_make(apr_pool_t *p,
 const cors_origin_chain *cors_origin_chain_graft(apr_pool_t *p,
                                                  const cors_origin_chain *top,
                                                  const cors_origin_chain *parent);
+
+/* Whether a child's "-text" edit removes anything in effect in `parent`. */
+int cors_removal_applies(const cors_removal *rm,
+                         const cors_origin_chain *parent);
+
+/* The first wide entry ('*', null, a broad regex) in effect, or NULL. */
+const cors_rule *cors_origin_chain_wide(apr_pool_t *p,
+                                        const cors_origin_chain *chain);
 
 /*
  * Match `len` bytes of `origin` against the list, without allocating.

@@ -61,6 +61,12 @@ static int decide_origin(const cors_policy *policy, const cors_request *req,
         out->allow_origin = "*";
         return 1;
     }
+    if (m == CORS_MATCH_ENTRY && policy->credentials && out->rule->wide) {
+        /* Any site can send null (from a sandbox) or an origin a broad
+         * regex matches: with credentials, as dangerous as '*'. */
+        refuse(out, CORS_REASON_WIDE_WITH_CREDENTIALS, req->origin, len);
+        return 0;
+    }
     if (m == CORS_MATCH_ENTRY) {
         out->allow_origin = req->origin;
         return 1;
@@ -206,7 +212,11 @@ void cors_decide(apr_pool_t *p, const cors_policy *policy,
         return;
     }
     if (strcmp(req->method, "OPTIONS") == 0 && req->request_method) {
+        /* Whether it is granted, and with credentials and '*' the answer
+         * itself, depends on the Access-Control-Request-* headers. */
         out->cls = CORS_CLASS_PREFLIGHT;
+        out->vary_origin = 1;
+        out->vary_request = 1;
     }
     else {
         out->cls = CORS_CLASS_ACTUAL;
@@ -258,6 +268,9 @@ const char *cors_reason_text(cors_reason reason)
         return "origin not allowed";
     case CORS_REASON_ANY_WITH_CREDENTIALS:
         return "only '*' matches, and '*' is never granted with credentials";
+    case CORS_REASON_WIDE_WITH_CREDENTIALS:
+        return "the matching entry (null, or a regex that matches unrelated "
+               "sites) is never granted with credentials";
     case CORS_REASON_METHOD_MALFORMED:
         return "Access-Control-Request-Method is not a token";
     case CORS_REASON_METHOD_NOT_ALLOWED:

@@ -52,6 +52,7 @@ typedef enum {
     CORS_REASON_ORIGIN_MULTIPLE,
     CORS_REASON_ORIGIN_NOT_ALLOWED,
     CORS_REASON_ANY_WITH_CREDENTIALS,   /* only '*' matched, credentials on */
+    CORS_REASON_WIDE_WITH_CREDENTIALS,  /* null or a broad regex matched */
     CORS_REASON_METHOD_MALFORMED,
     CORS_REASON_METHOD_NOT_ALLOWED,
     CORS_REASON_HEADERS_MALFORMED,
@@ -68,6 +69,8 @@ typedef struct {
     apr_size_t detail_len;
     const cors_rule *rule;          /* the entry that granted the origin */
     int vary_origin;                /* merge "Origin" into Vary */
+    int vary_request;               /* and Access-Control-Request-Method,
+                                     * -Headers (preflights) */
     int expose_any_with_credentials;/* '*' exposure dropped: log it */
     /* Response headers; NULL (or 0) means "do not send". */
     const char *allow_origin;

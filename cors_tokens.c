@@ -172,13 +172,9 @@ cors_token_edit *cors_token_edit_make(apr_pool_t *p, int case_insensitive)
     return edit;
 }
 
-const char *cors_token_edit_apply(apr_pool_t *p, cors_token_edit *edit,
-                                  cors_list_op op, const char *value)
+void cors_token_edit_apply(apr_pool_t *p, cors_token_edit *edit,
+                           cors_list_op op, const char *value)
 {
-    if (strcmp(value, "*") != 0 && !cors_is_token(value, strlen(value))) {
-        return apr_psprintf(p, "'%s' is not a valid token (letters, digits "
-                            "and !#$%%&'*+-.^_`|~ only)", value);
-    }
     switch (op) {
     case CORS_OP_SET:
         if (edit->mode != CORS_LIST_REPLACE) {
@@ -205,7 +201,6 @@ const char *cors_token_edit_apply(apr_pool_t *p, cors_token_edit *edit,
         break;
     }
     list_join(p, edit->set);
-    return NULL;
 }
 
 const cors_token_list *cors_token_list_merge(apr_pool_t *p,

@@ -64,12 +64,12 @@ int cors_line_ops(int argc, char *const argv[], cors_list_op *ops,
 cors_token_edit *cors_token_edit_make(apr_pool_t *p, int case_insensitive);
 
 /*
- * Apply one argument of a directive line ("*" or a token, already stripped
- * of its +/- prefix) to a section's edit. Returns NULL, or an error message
- * when the value is not a token.
+ * Apply one argument of a directive line to a section's edit: "*" or a
+ * token (the caller has checked it with cors_is_token), already stripped
+ * of its +/- prefix.
  */
-const char *cors_token_edit_apply(apr_pool_t *p, cors_token_edit *edit,
-                                  cors_list_op op, const char *value);
+void cors_token_edit_apply(apr_pool_t *p, cors_token_edit *edit,
+                           cors_list_op op, const char *value);
 
 /*
  * The list in effect: `edit` over the inherited `parent`. Returns `parent`

@@ -77,7 +77,13 @@ static void apply_word(apr_pool_t *p, cors_origin_layer *layer,
         op = CORS_OP_REMOVE;
         w++;
     }
-    if (op == CORS_OP_SET && strcmp(w, "none") == 0) {
+    if (op == CORS_OP_REMOVE) {
+        /* "-x" and "-~x" both remove by the text x, of any kind. */
+        cors_rule *rule = apr_pcalloc(p, sizeof(*rule));
+        rule->text = rule->id = *w == '~' ? w + 1 : w;
+        cors_origin_layer_apply(p, layer, op, rule);
+    }
+    else if (op == CORS_OP_SET && strcmp(w, "none") == 0) {
         cors_origin_layer_apply(p, layer, CORS_OP_SET, NULL);
     }
     else if (*w == '~') {
@@ -292,6 +298,11 @@ static const rule_err_row rule_err_rows[] = {
     { "NULL", NULL, NULL },
     { "**", NULL, NULL },
     { "http://localhost:**", NULL, NULL },
+    /* a port and ':*' can never match: say which form to write */
+    { "http://localhost:8080:*", "http://localhost:8080",
+      "'http://localhost:*'" },
+    { "https://*.example.com:8443:*", "https://*.example.com:8443",
+      "'https://*.example.com:*'" },
 };
 
 #define N_RULE_ERR ((int)(sizeof(rule_err_rows) / sizeof(rule_err_rows[0])))
@@ -609,14 +620,26 @@ static const layer_row layer_rows[] = {
       { "https://a.com", "+~https://[a-z]+\\.example\\.org", NULL }, 2, 0,
       { { "https://abc.example.org", HIT_, "https://[a-z]+\\.example\\.org" },
         { "https://a.com", HIT_, "https://a.com" }, { NULL, 0, NULL } } },
-    { "a regex and an exact entry with the same text are distinct",
-      { "~https://a.com https://a.com", "-https://a.com", NULL }, 1, 0,
+    { "a '-' removes the regex and the exact entry of its text",
+      { "~https://a.com https://a.com https://b.com", "-https://a.com",
+        NULL }, 1, 0,
+      { { "https://a.com", NONE_, NULL }, { "https://abcom", NONE_, NULL },
+        { "https://b.com", HIT_, "https://b.com" }, { NULL, 0, NULL } } },
+    { "a CORSAllowOriginMatch '-' removes an exact entry",
+      { "https://a.com https://b.com", "-~https://a.com", NULL }, 1, 0,
+      { { "https://a.com", NONE_, NULL },
+        { "https://b.com", HIT_, "https://b.com" }, { NULL, 0, NULL } } },
+    { "a CORSAllowOrigin '-' removes a regex",
+      { "~https://[a-z]+\\.example\\.org https://a.com",
+        "-https://[a-z]+\\.example\\.org", NULL }, 1, 0,
+      { { "https://abc.example.org", NONE_, NULL }, { NULL, 0, NULL } } },
+    { "'+x' after '-x' in one section takes the removal back",
+      { "https://a.com", "-https://a.com +https://a.com", NULL }, 1, 0,
+      { { "https://a.com", HIT_, "https://a.com" }, { NULL, 0, NULL } } },
+    { "a regex and an exact entry of one text coexist when added",
+      { "~https://a.com https://a.com", NULL }, 2, 0,
       { { "https://a.com", HIT_, "https://a.com" },
         { "https://abcom", HIT_, "https://a.com" }, { NULL, 0, NULL } } },
-    { "removing the regex leaves the exact entry",
-      { "~https://a.com https://a.com", "-~https://a.com", NULL }, 1, 0,
-      { { "https://a.com", HIT_, "https://a.com" },
-        { "https://abcom", NONE_, NULL }, { NULL, 0, NULL } } },
     { "remove null",
       { "null https://a.com", "-null", NULL }, 1, 0,
       { { "null", NONE_, NULL }, { NULL, 0, NULL } } },
@@ -831,6 +854,133 @@ START_TEST(test_big_list)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------
+ * PCRE verbs, probe origins, wide entries, removals that apply.
+ */
+
+typedef struct {
+    const char *pattern;
+    int offset;                 /* of the verb's "(", or -1: none */
+} verb_row;
+
+static const verb_row verb_rows[] = {
+    { "https://app\\.example\\.com(*ACCEPT)", 25 },
+    { "(*COMMIT)https://a\\.example", 0 },
+    { "(*UTF)https://a\\.example", 0 },
+    { "https://a(*SKIP)(*F)|b", 9 },
+    { "https://a\\.example", -1 },
+    { "https://a\\(*\\.example", -1 },          /* an escaped '(' repeated */
+    { "https://a[(*]+\\.example", -1 },         /* inside a class */
+    { "https://a[]()*]\\.example", -1 },        /* ']' first in a class */
+    { "https://a[^]()*]\\.example", -1 },
+    { "https://\\Q(*ACCEPT)\\E\\.example", -1 },/* quoted */
+    { "https://\\Q(*ACCEPT)", -1 },             /* quoted to the end */
+    { "https://\\Q.\\E(*ACCEPT)", 13 },
+    { "https://a(?:b)*", -1 },
+    { "https://a\\\\(*ACCEPT)", 11 },           /* an escaped backslash */
+};
+
+#define N_VERB ((int)(sizeof(verb_rows) / sizeof(verb_rows[0])))
+
+START_TEST(test_regex_verb)
+{
+    const verb_row *r = &verb_rows[_i];
+    const char *verb = cors_regex_verb(r->pattern);
+
+    if (r->offset < 0) {
+        ck_assert_msg(verb == NULL, "'%s': verb found at %d", r->pattern,
+                      (int)(verb - r->pattern));
+    }
+    else {
+        ck_assert_msg(verb != NULL, "'%s': no verb found", r->pattern);
+        ck_assert_int_eq((int)(verb - r->pattern), r->offset);
+    }
+}
+END_TEST
+
+/* Probes are canonical origins under .invalid: http and https, with and
+ * without a port, never a default port, different for different bytes. */
+START_TEST(test_probe_origins)
+{
+    unsigned char rnd[CORS_PROBE_RANDOM_BYTES];
+    const char *a[CORS_PROBES], *b[CORS_PROBES];
+    int i, with_port = 0, http = 0;
+
+    memset(rnd, 0, sizeof(rnd));
+    cors_probe_origins(pool, rnd, a);
+    for (i = 0; i < (int)sizeof(rnd); i++) {
+        rnd[i] = (unsigned char)(i * 37 + 11);
+    }
+    cors_probe_origins(pool, rnd, b);
+    for (i = 0; i < CORS_PROBES; i++) {
+        cors_origin o;
+        ck_assert_msg(cors_origin_parse(b[i], strlen(b[i]), &o)
+                      == CORS_ORIGIN_OK, "probe '%s' is not canonical", b[i]);
+        ck_assert_msg(strstr(b[i], ".invalid") != NULL, "'%s'", b[i]);
+        ck_assert_msg(cors_origin_parse(a[i], strlen(a[i]), &o)
+                      == CORS_ORIGIN_OK, "probe '%s' is not canonical", a[i]);
+        ck_assert_str_ne(a[i], b[i]);
+        with_port += o.port != NULL;
+        http += strncmp(a[i], "http:", 5) == 0;
+    }
+    ck_assert_int_eq(with_port, 2);
+    ck_assert_int_eq(http, 2);
+}
+END_TEST
+
+/* '*', null and a regex marked wide are wide; exact entries are not.
+ * chain_wide finds one in effect, across layers and removals. */
+START_TEST(test_wide_entries)
+{
+    cors_rule *broad = regex_rule(pool, "https://.*");
+    const cors_origin_chain *chain;
+    cors_origin_layer *top;
+    const cors_rule *w;
+
+    ck_assert_int_eq(rule_of(pool, "*")->wide, 1);
+    ck_assert_int_eq(rule_of(pool, "null")->wide, 1);
+    ck_assert_int_eq(rule_of(pool, "https://a.com")->wide, 0);
+    ck_assert_int_eq(rule_of(pool, "https://*.example.com")->wide, 0);
+
+    chain = chain_of(pool, "https://a.com https://*.example.com", NULL);
+    ck_assert_ptr_null(cors_origin_chain_wide(pool, chain));
+    chain = chain_of(pool, "https://a.com null", NULL);
+    w = cors_origin_chain_wide(pool, chain);
+    ck_assert_msg(w && w->kind == CORS_RULE_NULL, "null not found");
+
+    broad->wide = 1;
+    top = cors_origin_layer_make(pool);
+    cors_origin_layer_apply(pool, top, CORS_OP_ADD, broad);
+    chain = cors_origin_chain_make(pool, top,
+                                   chain_of(pool, "https://a.com", NULL));
+    w = cors_origin_chain_wide(pool, chain);
+    ck_assert_msg(w && w->kind == CORS_RULE_REGEX, "regex not found");
+    /* inherited null, removed below: no longer in effect */
+    chain = chain_of(pool, "null https://a.com", "-null", NULL);
+    ck_assert_ptr_null(cors_origin_chain_wide(pool, chain));
+}
+END_TEST
+
+/* A removal applies when its text names an inherited entry of any kind. */
+START_TEST(test_removal_applies)
+{
+    const cors_origin_chain *parent = chain_of(
+        pool, "https://a.com ~https://[a-z]+\\.b\\.com", NULL);
+    cors_origin_layer *layer = layer_of(pool, "-https://a.com -https://z.com "
+                                        "-https://[a-z]+\\.b\\.com");
+    const cors_removal *rm;
+
+    rm = apr_hash_get(layer->removed, "https://a.com", APR_HASH_KEY_STRING);
+    ck_assert_int_eq(cors_removal_applies(rm, parent), 1);
+    rm = apr_hash_get(layer->removed, "https://z.com", APR_HASH_KEY_STRING);
+    ck_assert_int_eq(cors_removal_applies(rm, parent), 0);
+    ck_assert_int_eq(cors_removal_applies(rm, NULL), 0);
+    rm = apr_hash_get(layer->removed, "https://[a-z]+\\.b\\.com",
+                      APR_HASH_KEY_STRING);
+    ck_assert_int_eq(cors_removal_applies(rm, parent), 1);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
     Suite *s = suite_create("cors_origin_rules");
@@ -841,6 +991,8 @@ static Suite *rules_suite(void)
     tcase_add_loop_test(tc, test_rule_parse_ok, 0, N_RULE_OK);
     tcase_add_loop_test(tc, test_rule_parse_err, 0, N_RULE_ERR);
     tcase_add_test(tc, test_rule_regex);
+    tcase_add_loop_test(tc, test_regex_verb, 0, N_VERB);
+    tcase_add_test(tc, test_probe_origins);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("match");
@@ -859,6 +1011,8 @@ static Suite *rules_suite(void)
     tcase_add_test(tc, test_edit_over_null);
     tcase_add_test(tc, test_graft_is_associative);
     tcase_add_test(tc, test_big_list);
+    tcase_add_test(tc, test_wide_entries);
+    tcase_add_test(tc, test_removal_applies);
     suite_add_tcase(s, tc);
 
     return s;

@@ -35,7 +35,7 @@ typedef struct {
 enum {
     P_NONE, P_EMPTY, P_BASIC, P_FULL, P_PUBLIC, P_ANY_CREDS, P_STAR_CREDS,
     P_STAR, P_STAR_AUTH, P_MIXED_CREDS, P_EXPOSE_ANY_CREDS, P_EXPOSE_ANY,
-    P_NULL, P_PUBLIC_MIXED, P_PUT_ONLY, P_COUNT
+    P_NULL, P_PUBLIC_MIXED, P_PUT_ONLY, P_NULL_CREDS, P_COUNT
 };
 
 static const policy_spec specs[P_COUNT] = {
@@ -62,6 +62,9 @@ static const policy_spec specs[P_COUNT] = {
                          -1, 0 },
     [P_PUT_ONLY] = { "https://app.example.com", "PUT", NULL, NULL, 0, -1,
                      0 },
+    /* only a .htaccess can make it: configtest refuses it */
+    [P_NULL_CREDS] = { "null https://app.example.com", NULL, NULL, NULL, 1,
+                       -1, 0 },
 };
 
 static const cors_origin_chain *origins_of(apr_pool_t *p, const char *words)
@@ -396,8 +399,17 @@ static const decide_row decide_rows[] = {
       .granted = DCI, .reason = DCI, .acao = "*", .expose = "X-Total",
       .result = DC },
     { "public, preflight", P_PUBLIC, "OPTIONS", "https://x.com", "GET",
-      PREFLIGHT, GRANTED, .acao = "*", .methods = "GET, HEAD, POST",
-      .result = "preflight" },
+      PREFLIGHT, GRANTED, .vary = 1, .acao = "*",
+      .methods = "GET, HEAD, POST", .result = "preflight" },
+    { "null with credentials is refused", P_NULL_CREDS, "GET", "null",
+      ACTUAL, REFUSED(CORS_REASON_WIDE_WITH_CREDENTIALS), .rule = "null",
+      .vary = 1, .acao = NULL, .acac = 0 },
+    { "null with credentials, preflight", P_NULL_CREDS, "OPTIONS", "null",
+      "GET", PREFLIGHT, REFUSED(CORS_REASON_WIDE_WITH_CREDENTIALS),
+      .vary = 1, .acao = NULL, .methods = NULL },
+    { "beside null, a listed origin keeps credentials", P_NULL_CREDS, "GET",
+      APP, ACTUAL, GRANTED, .rule = APP, .vary = 1, .acao = APP, .acac = 1,
+      .result = "allowed" },
     { "public, preflight refused", P_PUBLIC, "OPTIONS", "https://x.com",
       "PUT", PREFLIGHT, REFUSED(CORS_REASON_METHOD_NOT_ALLOWED), .acao = DC,
       .vary = DCI, .expose = DC },
@@ -501,6 +513,9 @@ START_TEST(test_decide)
     check_int(r->name, "granted", d.granted ? 1 : 0, r->granted);
     check_int(r->name, "reason", (int)d.reason, r->reason);
     check_int(r->name, "vary_origin", d.vary_origin ? 1 : 0, r->vary);
+    /* A preflight's answer depends on its Access-Control-Request-*. */
+    check_int(r->name, "vary_request", d.vary_request ? 1 : 0,
+              r->cls == CORS_CLASS_PREFLIGHT);
     check_int(r->name, "expose_any_with_credentials",
               d.expose_any_with_credentials ? 1 : 0, r->eawc);
     check_str(r->name, "allow_origin", d.allow_origin, r->acao);

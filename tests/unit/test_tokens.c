@@ -454,7 +454,6 @@ static cors_token_edit *edit_of(apr_pool_t *p, const char *lines, int ci)
     for (w = apr_strtok(copy, " ", &last); w != NULL;
          w = apr_strtok(NULL, " ", &last)) {
         cors_list_op op = CORS_OP_SET;
-        const char *err;
         if (*w == '+') {
             op = CORS_OP_ADD;
             w++;
@@ -463,8 +462,9 @@ static cors_token_edit *edit_of(apr_pool_t *p, const char *lines, int ci)
             op = CORS_OP_REMOVE;
             w++;
         }
-        err = cors_token_edit_apply(p, edit, op, w);
-        ck_assert_msg(err == NULL, "'%s' refused: %s", w, err);
+        ck_assert_msg(strcmp(w, "*") == 0 || cors_is_token(w, strlen(w)),
+                      "row value '%s' is not a token", w);
+        cors_token_edit_apply(p, edit, op, w);
     }
     return edit;
 }
@@ -618,17 +618,14 @@ static const bad_value_row bad_value_rows[] = {
 
 #define N_BAD_VALUE ((int)(sizeof(bad_value_rows) / sizeof(bad_value_rows[0])))
 
+/* Directive values the glue refuses before they reach an edit (its
+ * message is tested against httpd in test_configtest.py). */
 START_TEST(test_edit_bad_value)
 {
     const bad_value_row *r = &bad_value_rows[_i];
-    cors_token_edit *edit = cors_token_edit_make(pool, 0);
-    const char *err = cors_token_edit_apply(pool, edit, r->op, r->value);
 
-    ck_assert_msg(err != NULL, "'%s' accepted", r->value);
-    if (*r->value) {
-        ck_assert_msg(strstr(err, r->value) != NULL,
-                      "'%s': message does not name it: %s", r->value, err);
-    }
+    ck_assert_msg(!cors_is_token(r->value, strlen(r->value)),
+                  "'%s' (op %d) taken for a token", r->value, (int)r->op);
 }
 END_TEST
 

@@ -1,0 +1,451 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE). */
+
+/*
+ * mod_cors_check.c: the configtest check of combinations of sections.
+ *
+ * A directive can only check its own section. Credentials from one section
+ * and '*' from another meet only when httpd merges them for a request, so
+ * before the server starts we merge, for every virtual host, each chain of
+ * sections that can apply to one request, in httpd's order: the server,
+ * a <Directory> with the directories that contain it, a <Files>, a
+ * <Location> with the locations that contain it, an <If>. A <Location> is
+ * combined with the <Directory>s its path overlaps under the DocumentRoot,
+ * and any <If> is taken to be true. What this cannot see (an Alias, a
+ * .htaccess file, read per request) is refused at request time instead:
+ * the check spares admins a surprise, the decision itself never grants
+ * a wide entry with credentials.
+ */
+
+#include <string.h>
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_core.h"
+#include "http_log.h"
+#include "ap_regex.h"
+
+#include "apr_hash.h"
+#include "apr_strings.h"
+
+#include "mod_cors.h"
+
+/* Merges one configtest may spend; past it the rest is not checked. */
+#define MERGE_BUDGET 200000
+
+typedef struct {
+    const core_dir_config *core;
+    const cors_dir_conf *conf;      /* NULL: no mod_cors directive here */
+} section;
+
+/* A section and the sections of its kind that apply with it. */
+typedef struct {
+    const section *self;            /* NULL: none of this kind */
+    apr_array_header_t *members;    /* in merge order, self included */
+} section_chain;
+
+typedef struct {
+    apr_pool_t *p;
+    server_rec *s;
+    const char *docroot;            /* where <Location> paths are mapped */
+    apr_hash_t *reported;           /* messages already logged */
+    apr_hash_t *removals;           /* "source text" -> removal_use */
+    int unlikely;                   /* merging a combination that needs an
+                                     * Alias: notes removals, refuses nothing */
+    int merges;
+    int bad;
+} check_ctx;
+
+/* A "-x" edit, and whether it removed something anywhere. */
+typedef struct {
+    const cors_removal *rm;
+    int used;
+} removal_use;
+
+static section section_of(ap_conf_vector_t *vec)
+{
+    section sec;
+
+    sec.core = ap_get_core_module_config(vec);
+    sec.conf = ap_get_module_config(vec, &cors_module);
+    return sec;
+}
+
+static apr_array_header_t *sections_of(apr_pool_t *p,
+                                       const apr_array_header_t *vecs)
+{
+    apr_array_header_t *out = apr_array_make(p, vecs ? vecs->nelts : 1,
+                                             sizeof(section));
+    int i;
+
+    for (i = 0; vecs && i < vecs->nelts; i++) {
+        APR_ARRAY_PUSH(out, section) =
+            section_of(APR_ARRAY_IDX(vecs, i, ap_conf_vector_t *));
+    }
+    return out;
+}
+
+static void report(check_ctx *ctx, int level, const char *msg)
+{
+    if (apr_hash_get(ctx->reported, msg, APR_HASH_KEY_STRING)) {
+        return;
+    }
+    apr_hash_set(ctx->reported, msg, APR_HASH_KEY_STRING, "");
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | level, 0, ctx->s, "%s", msg);
+}
+
+/* Note which "-x" edits of `add` remove something `acc` has. */
+static void note_removals(check_ctx *ctx, const cors_dir_conf *acc,
+                          const cors_dir_conf *add)
+{
+    apr_hash_index_t *hi;
+
+    if (!add->origin_layer || !add->origin_layer->removed) {
+        return;
+    }
+    for (hi = apr_hash_first(ctx->p, add->origin_layer->removed); hi;
+         hi = apr_hash_next(hi)) {
+        const cors_removal *rm = apr_hash_this_val(hi);
+        const char *key = apr_pstrcat(ctx->p, rm->source, " ", rm->text,
+                                      NULL);
+        removal_use *use = apr_hash_get(ctx->removals, key,
+                                        APR_HASH_KEY_STRING);
+
+        if (!use) {
+            use = apr_pcalloc(ctx->p, sizeof(*use));
+            use->rm = rm;
+            apr_hash_set(ctx->removals, key, APR_HASH_KEY_STRING, use);
+        }
+        use->used |= cors_removal_applies(rm, acc->origins);
+    }
+}
+
+static const cors_dir_conf *merge_step(check_ctx *ctx,
+                                       const cors_dir_conf *acc,
+                                       const section *sec)
+{
+    if (!sec->conf) {
+        return acc;
+    }
+    ctx->merges++;
+    note_removals(ctx, acc, sec->conf);
+    return cors_merge_dir_conf(ctx->p, (void *)acc, (void *)sec->conf);
+}
+
+static const cors_dir_conf *merge_chain(check_ctx *ctx,
+                                        const cors_dir_conf *acc,
+                                        const apr_array_header_t *chain)
+{
+    int i;
+
+    for (i = 0; chain && i < chain->nelts; i++) {
+        acc = merge_step(ctx, acc, &APR_ARRAY_IDX(chain, i, section));
+    }
+    return acc;
+}
+
+/* Credentials together with '*', null, a broad regex or exposed '*'. */
+static void check_merged(check_ctx *ctx, const cors_dir_conf *m)
+{
+    const cors_rule *wide;
+
+    if (m->credentials != 1 || ctx->unlikely) {
+        return;
+    }
+    if ((wide = cors_origin_chain_wide(ctx->p, m->origins)) != NULL) {
+        report(ctx, APLOG_EMERG, apr_psprintf(ctx->p,
+               "CORSAllowCredentials On (%s) applies to a section that "
+               "inherits %s from %s: list the allowed origins instead",
+               m->credentials_source, cors_wide_entry_reason(ctx->p, wide),
+               wide->source));
+        ctx->bad = 1;
+    }
+    if (m->expose_headers.list && m->expose_headers.list->any) {
+        report(ctx, APLOG_EMERG, apr_psprintf(ctx->p,
+               "CORSAllowCredentials On (%s) applies to a section that "
+               "inherits CORSExposeHeaders * (browsers read '*' literally on "
+               "credentialed requests): list the exposed header names "
+               "instead", m->credentials_source));
+        ctx->bad = 1;
+    }
+}
+
+/* Whether the non-regex location `outer` applies to URLs under `inner`. */
+static int location_contains(const char *outer, const char *inner)
+{
+    apr_size_t len = strlen(outer);
+
+    return strncmp(inner, outer, len) == 0
+           && (len == 0 || outer[len - 1] == '/' || inner[len] == '/'
+               || inner[len] == '\0');
+}
+
+static int regex_covers(const core_dir_config *outer, const char *path)
+{
+    return outer->r && ap_regexec(outer->r, path, 0, NULL, 0) == 0;
+}
+
+/* The <Location>s that apply together with `l`, in configuration order. */
+static apr_array_header_t *location_chain(apr_pool_t *p,
+                                          const apr_array_header_t *locs,
+                                          const section *l)
+{
+    apr_array_header_t *chain = apr_array_make(p, 4, sizeof(section));
+    int i;
+
+    for (i = 0; i < locs->nelts; i++) {
+        const section *k = &APR_ARRAY_IDX(locs, i, section);
+        int applies = k == l
+            || (!l->core->r && (k->core->r ? regex_covers(k->core, l->core->d)
+                                : location_contains(k->core->d, l->core->d)));
+        if (applies) {
+            APR_ARRAY_PUSH(chain, section) = *k;
+        }
+    }
+    return chain;
+}
+
+/* The <Directory>s that apply together with `d`: the non-regex ones that
+ * contain it, shallow first, then the regex ones that match it. */
+static apr_array_header_t *directory_chain(apr_pool_t *p,
+                                           const apr_array_header_t *dirs,
+                                           const section *d)
+{
+    apr_array_header_t *chain = apr_array_make(p, 4, sizeof(section));
+    unsigned depth;
+    int i;
+
+    if (d->core->r) {
+        APR_ARRAY_PUSH(chain, section) = *d;
+        return chain;
+    }
+    for (depth = 0; depth <= d->core->d_components; depth++) {
+        for (i = 0; i < dirs->nelts; i++) {
+            const section *k = &APR_ARRAY_IDX(dirs, i, section);
+            if (!k->core->r && k->core->d_components == depth
+                && strncmp(d->core->d, k->core->d, strlen(k->core->d)) == 0) {
+                APR_ARRAY_PUSH(chain, section) = *k;
+            }
+        }
+    }
+    for (i = 0; i < dirs->nelts; i++) {
+        const section *k = &APR_ARRAY_IDX(dirs, i, section);
+        if (regex_covers(k->core, d->core->d)) {
+            APR_ARRAY_PUSH(chain, section) = *k;
+        }
+    }
+    return chain;
+}
+
+/* The nested sections (core->sec_file or sec_if) of a chain's members. */
+static void add_nested(apr_pool_t *p, apr_array_header_t *out,
+                       const apr_array_header_t *chain, int want_ifs)
+{
+    int i;
+
+    for (i = 0; chain && i < chain->nelts; i++) {
+        const core_dir_config *core = APR_ARRAY_IDX(chain, i, section).core;
+        const apr_array_header_t *nested = want_ifs ? core->sec_if
+                                                    : core->sec_file;
+        if (nested) {
+            apr_array_cat(out, sections_of(p, nested));
+        }
+    }
+}
+
+/* Every chain in `secs`, built by `chain_of`, after the empty chain. */
+static apr_array_header_t *chains_of(apr_pool_t *p,
+                                     const apr_array_header_t *secs,
+                                     apr_array_header_t *(*chain_of)(
+                                         apr_pool_t *,
+                                         const apr_array_header_t *,
+                                         const section *))
+{
+    apr_array_header_t *out = apr_array_make(p, secs->nelts + 1,
+                                             sizeof(section_chain));
+    section_chain *c = apr_array_push(out);
+    int i;
+
+    c->self = NULL;
+    c->members = NULL;
+    for (i = 0; i < secs->nelts; i++) {
+        c = apr_array_push(out);
+        c->self = &APR_ARRAY_IDX(secs, i, section);
+        c->members = chain_of(p, secs, c->self);
+    }
+    return out;
+}
+
+/* Whether one path is `b` or below it, at a '/' boundary. */
+static int path_within(const char *a, apr_size_t alen, const char *b,
+                       apr_size_t blen)
+{
+    return alen >= blen && strncmp(a, b, blen) == 0
+           && (alen == blen || a[blen] == '/' || (blen && b[blen - 1] == '/'));
+}
+
+static apr_size_t trimmed_len(const char *path)
+{
+    apr_size_t len = strlen(path);
+
+    while (len > 1 && path[len - 1] == '/') {
+        len--;
+    }
+    return len;
+}
+
+/*
+ * Whether a <Location> can apply inside a <Directory>: where its URL path,
+ * under the DocumentRoot, and the directory overlap. Regex sections are
+ * taken to overlap anything. An Alias can map a URL elsewhere; what this
+ * misses is still refused per request.
+ */
+static int may_combine(const check_ctx *ctx, const section_chain *dir,
+                       const section_chain *loc)
+{
+    const char *mapped, *d;
+    apr_size_t mlen, dlen;
+
+    if (!dir->self || !loc->self || dir->self->core->r
+        || loc->self->core->r) {
+        return 1;
+    }
+    mapped = apr_pstrcat(ctx->p, ctx->docroot, loc->self->core->d, NULL);
+    d = dir->self->core->d;
+    mlen = trimmed_len(mapped);
+    dlen = trimmed_len(d);
+    return path_within(mapped, mlen, d, dlen)
+           || path_within(d, dlen, mapped, mlen);
+}
+
+static void check_ifs(check_ctx *ctx, const cors_dir_conf *acc,
+                      const apr_array_header_t *ifs)
+{
+    int i;
+
+    check_merged(ctx, acc);
+    for (i = 0; i < ifs->nelts && ctx->merges < MERGE_BUDGET; i++) {
+        check_merged(ctx, merge_step(ctx, acc,
+                                     &APR_ARRAY_IDX(ifs, i, section)));
+    }
+}
+
+static void check_locations(check_ctx *ctx, const cors_dir_conf *acc,
+                            const section_chain *dir,
+                            const apr_array_header_t *loc_chains,
+                            const apr_array_header_t *ifs)
+{
+    int i;
+
+    for (i = 0; i < loc_chains->nelts && ctx->merges < MERGE_BUDGET; i++) {
+        const section_chain *loc = &APR_ARRAY_IDX(loc_chains, i,
+                                                  section_chain);
+        apr_array_header_t *all_ifs = apr_array_copy(ctx->p, ifs);
+
+        /* An unlikely combination still counts for "-x removes nothing":
+         * a warning must not be wrong where an Alias joins them. */
+        ctx->unlikely = !may_combine(ctx, dir, loc);
+        add_nested(ctx->p, all_ifs, loc->members, 1);
+        check_ifs(ctx, merge_chain(ctx, acc, loc->members), all_ifs);
+        ctx->unlikely = 0;
+    }
+}
+
+/* A virtual host's defaults are already merged over the main server's:
+ * its own "-x" edits are checked against the main server's list. */
+static const cors_dir_conf *server_root(check_ctx *ctx, server_rec *s,
+                                        const section *base,
+                                        const cors_dir_conf *main_conf)
+{
+    const cors_dir_conf *none = cors_create_dir_conf(ctx->p, NULL);
+
+    if (!base->conf) {
+        return none;
+    }
+    if (s->is_virtual && main_conf) {
+        note_removals(ctx, main_conf, base->conf);
+        return base->conf;
+    }
+    return merge_step(ctx, none, base);
+}
+
+static void check_server(check_ctx *ctx, server_rec *s,
+                         const cors_dir_conf *main_conf)
+{
+    core_server_config *sconf = ap_get_core_module_config(s->module_config);
+    section base = section_of(s->lookup_defaults);
+    const cors_dir_conf *root = server_root(ctx, s, &base, main_conf);
+    apr_array_header_t *dirs = sections_of(ctx->p, sconf->sec_dir);
+    apr_array_header_t *dir_chains = chains_of(ctx->p, dirs, directory_chain);
+    apr_array_header_t *loc_chains = chains_of(ctx->p,
+                                               sections_of(ctx->p,
+                                                           sconf->sec_url),
+                                               location_chain);
+    int i, j;
+
+    ctx->s = s;
+    ctx->docroot = sconf->ap_document_root ? sconf->ap_document_root : "";
+    for (i = 0; i < dir_chains->nelts && ctx->merges < MERGE_BUDGET; i++) {
+        const section_chain *dir = &APR_ARRAY_IDX(dir_chains, i, section_chain);
+        const cors_dir_conf *in_dir = merge_chain(ctx, root, dir->members);
+        apr_array_header_t *files = sections_of(ctx->p, base.core->sec_file);
+        apr_array_header_t *ifs = sections_of(ctx->p, base.core->sec_if);
+
+        add_nested(ctx->p, files, dir->members, 0);
+        add_nested(ctx->p, ifs, dir->members, 1);
+        check_locations(ctx, in_dir, dir, loc_chains, ifs);
+        for (j = 0; j < files->nelts; j++) {
+            const section *f = &APR_ARRAY_IDX(files, j, section);
+            apr_array_header_t *file_ifs = apr_array_copy(ctx->p, ifs);
+
+            if (f->core->sec_if) {
+                apr_array_cat(file_ifs, sections_of(ctx->p, f->core->sec_if));
+            }
+            check_locations(ctx, merge_step(ctx, in_dir, f), dir, loc_chains,
+                            file_ifs);
+        }
+    }
+}
+
+static void warn_unused_removals(check_ctx *ctx)
+{
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(ctx->p, ctx->removals); hi;
+         hi = apr_hash_next(hi)) {
+        const removal_use *use = apr_hash_this_val(hi);
+
+        if (!use->used) {
+            report(ctx, APLOG_WARNING, apr_psprintf(ctx->p,
+                   "CORSAllowOrigin/CORSAllowOriginMatch -%s (%s) removes "
+                   "nothing: no section it applies to inherits an entry "
+                   "written '%s'", use->rm->text, use->rm->source,
+                   use->rm->text));
+        }
+    }
+}
+
+int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                      apr_pool_t *ptemp, server_rec *main_server)
+{
+    check_ctx ctx;
+    server_rec *s;
+
+    (void)pconf;
+    (void)plog;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.p = ptemp;
+    ctx.reported = apr_hash_make(ptemp);
+    ctx.removals = apr_hash_make(ptemp);
+    for (s = main_server; s; s = s->next) {
+        check_server(&ctx, s, ap_get_module_config(main_server->lookup_defaults,
+                                                   &cors_module));
+    }
+    if (ctx.merges >= MERGE_BUDGET) {
+        ctx.s = main_server;
+        report(&ctx, APLOG_WARNING, "mod_cors: too many combinations of "
+               "sections to check them all at configtest; the rest is "
+               "checked per request");
+    }
+    warn_unused_removals(&ctx);
+    return ctx.bad ? HTTP_INTERNAL_SERVER_ERROR : OK;
+}
