@@ -25,6 +25,7 @@
 #   DEMO_BACKEND_PORT  backend port   (default 8082)
 #   MOD_CORS_SO        use this already-built module instead of building
 #   DEMO_SKIP_APT=1    never run apt-get
+#   DEMO_CONFIGTEST=1  write the configuration and test it, start nothing
 set -euo pipefail
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,8 +98,8 @@ build_apxs() {
     rm -rf "$b"
     mkdir -p "$b"
     cp "$SRC"/*.c "$SRC"/*.h "$b"/
-    (cd "$b" && "$APXS" -c -o mod_cors.la mod_cors.c cors_origin.c cors_origin_rules.c \
-        cors_tokens.c cors_policy.c -lpsl) >"$DEMO_DIR/build-apxs.log" 2>&1 || return 1
+    (cd "$b" && "$APXS" -c -o mod_cors.la mod_cors.c mod_cors_config.c mod_cors_check.c \
+        cors_origin.c cors_origin_rules.c cors_tokens.c cors_policy.c -lpsl) >"$DEMO_DIR/build-apxs.log" 2>&1 || return 1
     SO="$b/.libs/mod_cors.so"
 }
 SO=""
@@ -115,13 +116,18 @@ else
 fi
 
 # --- 4. the site -----------------------------------------------------------
-APP="http://app.$DOMAIN:$APP_PORT"
-API="http://api.$DOMAIN:$API_PORT"
+# An origin as browsers send it: no ":80" on http (mod_cors refuses
+# anything else at configtest).
+origin() {
+    if [ "$2" = 80 ]; then echo "http://$1"; else echo "http://$1:$2"; fi
+}
+APP=$(origin "app.$DOMAIN" "$APP_PORT")
+API=$(origin "api.$DOMAIN" "$API_PORT")
 fill() {
-    sed -e "s#@APP_WILD@#http://*.app.$DOMAIN:$APP_PORT#g" \
-        -e "s#@APP_B@#http://b.app.$DOMAIN:$APP_PORT#g" \
+    sed -e "s#@APP_WILD@#$(origin "*.app.$DOMAIN" "$APP_PORT")#g" \
+        -e "s#@APP_B@#$(origin "b.app.$DOMAIN" "$APP_PORT")#g" \
         -e "s#@APP@#$APP#g" \
-        -e "s#@API_B@#http://b.api.$DOMAIN:$API_PORT#g" \
+        -e "s#@API_B@#$(origin "b.api.$DOMAIN" "$API_PORT")#g" \
         -e "s#@BACKEND@#http://127.0.0.1:$BACKEND_PORT#g" \
         -e "s#@HTPASSWD@#$DEMO_DIR/htpasswd#g" \
         -e "s#@DOCROOT@#$DEMO_DIR/api#g" "$@"
@@ -135,8 +141,9 @@ fill "$SITE/api.conf.in" >"$DEMO_DIR/conf/api.conf"
 cp "$SITE/backend.conf.in" "$DEMO_DIR/conf/backend.conf"
 cp "$DEMO_DIR/conf/api.conf" "$DEMO_DIR/app/api.conf.txt"
 cat >"$DEMO_DIR/app/config.js" <<EOF
-window.LAB = {app: "$APP", appB: "http://b.app.$DOMAIN:$APP_PORT", appX: "http://x.app.$DOMAIN:$APP_PORT",
-              api: "$API", apiB: "http://b.api.$DOMAIN:$API_PORT"};
+window.LAB = {app: "$APP", appB: "$(origin "b.app.$DOMAIN" "$APP_PORT")",
+              appX: "$(origin "x.app.$DOMAIN" "$APP_PORT")",
+              api: "$API", apiB: "$(origin "b.api.$DOMAIN" "$API_PORT")"};
 EOF
 chmod -R a+rX "$DEMO_DIR/app" "$DEMO_DIR/api" "$DEMO_DIR/backend" "$DEMO_DIR/htpasswd" "$DEMO_DIR/conf"
 chmod 755 "$DEMO_DIR/api"/*.cgi "$DEMO_DIR/api"/edit/*.cgi "$DEMO_DIR/api"/edit/child/*.cgi
@@ -222,6 +229,10 @@ EOF
 # --- 5. start ---------------------------------------------------------------
 "$HTTPD" -d "$DEMO_DIR" -f "$DEMO_DIR/conf/httpd.conf" -t >"$DEMO_DIR/logs/configtest.log" 2>&1 \
     || { cat "$DEMO_DIR/logs/configtest.log" >&2; die "configuration test failed"; }
+if [ "${DEMO_CONFIGTEST:-0}" = 1 ]; then
+    say "configuration test passed: $DEMO_DIR/conf/httpd.conf (page at $APP/)"
+    exit 0
+fi
 "$HTTPD" -d "$DEMO_DIR" -f "$DEMO_DIR/conf/httpd.conf" -k start \
     || { tail -20 "$DEMO_DIR/logs/error_log" >&2; die "httpd did not start"; }
 for _ in $(seq 1 100); do

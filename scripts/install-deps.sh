@@ -2,9 +2,17 @@
 # Licensed under the Apache License, Version 2.0 (see LICENSE).
 #
 # Install the Debian packages that building, testing, fuzzing, benchmarking
-# and packaging mod_cors need. Run as root (or through sudo) on Debian 12.
-# The README's test command and CI (.ci/run) both start with it.
+# and packaging mod_cors need, on Debian 12. Run it as root, or as a user
+# who may use sudo: it runs apt-get through sudo itself when not root (a
+# minimal root shell has no sudo). The README's test command and CI
+# (.ci/run) both start with it.
 set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "$0: not root and no sudo: run it as root" >&2; exit 1; }
+    SUDO="sudo"
+fi
 
 PACKAGES=(
     # build
@@ -25,5 +33,5 @@ PACKAGES=(
 )
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends "${PACKAGES[@]}"
+$SUDO apt-get update
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${PACKAGES[@]}"

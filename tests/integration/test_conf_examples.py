@@ -348,7 +348,9 @@ def test_public_preflight_range_granted_other_header_refused(public):
         "Access-Control-Allow-Headers": "Range",
         "Access-Control-Max-Age": "86400",
         "Access-Control-Allow-Credentials": None,
-    }, vary_origin=False)
+    }, vary_origin=True)
+    # a preflight's answer depends on what it asks for, even under '*'
+    assert "access-control-request-headers" in r.tokens("Vary")
     r = public.preflight("/assets/video.mp4", "https://a.example", "GET", "X-Token")
     assert_response(r, 403, absent=[ACX])
 
@@ -538,11 +540,30 @@ def test_device_refused_preflight_is_403_without_cors(device, origin, method, he
     assert_response(r, 403, absent=[ACX], vary_origin=True)
 
 
-def test_device_legacy_preflight_reaches_the_handler(device):
-    r = device.preflight("/device-api/legacy/status.json", CONSOLE, "PUT")
+def test_device_legacy_preflight_from_outside_the_network_is_refused(device):
+    # A passed-through preflight is not one mod_cors answers: "Require
+    # cors-preflight" must not let it reach the handler from outside 10/8.
+    device.expect_error(r"AH01630: client denied by server configuration")
+    path = tagged("/device-api/legacy/status.json")
+    r = device.preflight(path, CONSOLE, "PUT")
+    assert_response(r, 403, absent=[ACX], vary_origin=True)
+    assert r.get("Allow") is None
+    assert cors_result(device, path) == "denied"
+
+
+@pytest.fixture(scope="module")
+def device_inside(request):
+    """The same example, with this machine on the device's network."""
+    return server(request, example("private-network-device.conf",
+                                   [("Require ip 10.0.0.0/8", "Require ip 127.0.0.0/8")]),
+                  modules=("authz_host",),
+                  docs={"device-api/legacy/status.json": "{}"})
+
+
+def test_device_legacy_preflight_from_the_network_reaches_the_handler(device_inside):
+    r = device_inside.preflight("/device-api/legacy/status.json", CONSOLE, "PUT")
     # core's OPTIONS handler answered (it lists the methods in Allow) and
     # mod_cors added its headers to that answer
-    assert r.status == 200
     assert r.get("Allow")
     assert_response(r, 200, {"Access-Control-Allow-Origin": CONSOLE,
                              "Access-Control-Allow-Methods": "GET, PUT"},

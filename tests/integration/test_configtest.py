@@ -110,10 +110,12 @@ BAD = [
     ("max-age-suffix", "CORSMaxAge 10s", "CORSMaxAge", []),
     ("max-age-empty", 'CORSMaxAge ""', "CORSMaxAge", []),
     ("max-age-huge", "CORSMaxAge 99999999999999999999", "CORSMaxAge", []),
+    ("max-age-leading-zero", "CORSMaxAge 0600", "CORSMaxAge", [r"0600", r"(?i)leading zero"]),
     ("status-199", "CORSPreflightStatus 199", "CORSPreflightStatus", [r"200", r"299"]),
     ("status-300", "CORSPreflightStatus 300", "CORSPreflightStatus", [r"200", r"299"]),
     ("status-abc", "CORSPreflightStatus abc", "CORSPreflightStatus", []),
     ("status-suffix", "CORSPreflightStatus 204x", "CORSPreflightStatus", []),
+    ("status-leading-zero", "CORSPreflightStatus 0204", "CORSPreflightStatus", [r"0204"]),
     # regex
     ("regex-unbalanced", 'CORSAllowOriginMatch "https://(a"', "CORSAllowOriginMatch", []),
     ("regex-bad-range", 'CORSAllowOriginMatch "[z-a]"', "CORSAllowOriginMatch", []),
