@@ -7,7 +7,8 @@
  * and '*' from another meet only when httpd merges them for a request, so
  * before the server starts we merge, for every virtual host, each chain of
  * sections that can apply to one request, in httpd's order: the server,
- * a <Directory> with the directories that contain it, a <Files>, a
+ * a <Directory> with the directories that contain it (or a <Proxy>,
+ * which takes a directory's place for proxied requests), a <Files>, a
  * <Location> with the locations that contain it, an <If>. A <Location> is
  * combined with the <Directory>s its path overlaps under the DocumentRoot,
  * and any <If> is taken to be true. What this cannot see (an Alias, a
@@ -23,6 +24,7 @@
 #include "http_core.h"
 #include "http_log.h"
 #include "ap_regex.h"
+#include "mod_proxy.h"
 
 #include "apr_hash.h"
 #include "apr_strings.h"
@@ -293,6 +295,11 @@ static apr_size_t trimmed_len(const char *path)
     return len;
 }
 
+static int is_proxy_section(const section *sec)
+{
+    return strncmp(sec->core->d, "proxy:", 6) == 0;
+}
+
 /*
  * Whether a <Location> can apply inside a <Directory>: where its URL path,
  * under the DocumentRoot, and the directory overlap. Regex sections are
@@ -306,7 +313,7 @@ static int may_combine(const check_ctx *ctx, const section_chain *dir,
     apr_size_t mlen, dlen;
 
     if (!dir->self || !loc->self || dir->self->core->r
-        || loc->self->core->r) {
+        || loc->self->core->r || is_proxy_section(dir->self)) {
         return 1;
     }
     mapped = apr_pstrcat(ctx->p, ctx->docroot, loc->self->core->d, NULL);
@@ -368,13 +375,29 @@ static const cors_dir_conf *server_root(check_ctx *ctx, server_rec *s,
     return merge_step(ctx, none, base);
 }
 
+/* The <Directory> sections, then mod_proxy's <Proxy> sections. */
+static apr_array_header_t *directory_like_sections(apr_pool_t *p,
+                                                   server_rec *s,
+                                                   core_server_config *sconf)
+{
+    apr_array_header_t *dirs = sections_of(p, sconf->sec_dir);
+    module *proxy = ap_find_linked_module("mod_proxy.c");
+    const proxy_server_conf *pconf = proxy
+        ? ap_get_module_config(s->module_config, proxy) : NULL;
+
+    if (pconf && pconf->sec_proxy) {
+        apr_array_cat(dirs, sections_of(p, pconf->sec_proxy));
+    }
+    return dirs;
+}
+
 static void check_server(check_ctx *ctx, server_rec *s,
                          const cors_dir_conf *main_conf)
 {
     core_server_config *sconf = ap_get_core_module_config(s->module_config);
     section base = section_of(s->lookup_defaults);
     const cors_dir_conf *root = server_root(ctx, s, &base, main_conf);
-    apr_array_header_t *dirs = sections_of(ctx->p, sconf->sec_dir);
+    apr_array_header_t *dirs = directory_like_sections(ctx->p, s, sconf);
     apr_array_header_t *dir_chains = chains_of(ctx->p, dirs, directory_chain);
     apr_array_header_t *loc_chains = chains_of(ctx->p,
                                                sections_of(ctx->p,

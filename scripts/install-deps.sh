@@ -22,6 +22,7 @@ PACKAGES=(
     # tests
     python3 python3-pytest python3-requests curl
     chromium chromium-driver python3-selenium
+    firefox-esr webkit2gtk-driver libwebkit2gtk-4.1-0 xvfb xauth
     # hardening: fuzzing, sanitizers, memcheck, load
     clang libclang-rt-14-dev valgrind wrk
     # lint

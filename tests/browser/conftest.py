@@ -1,19 +1,23 @@
-"""pytest glue for the headless-Chromium suite (see lab.py for the setup).
+"""pytest glue for the browser suite: Chromium, Firefox and WebKit.
 
-Run (Debian's python; needs chromium, chromium-driver, python3-selenium)::
+Run (Debian's python; the packages are listed in engines.py)::
 
     MOD_CORS_SO=/path/to/.libs/mod_cors.so /usr/bin/python3 -m pytest tests/browser
+    CORS_BROWSER_ENGINES=firefox ...        # one engine (default: all three)
 
-* one Chromium for the whole session, one set of servers (app, api, backend);
-* ``call(id)`` runs scenario ``id`` of ``site/app/lab.js`` in that Chromium
-  with a unique ``t=<tag>`` query and returns (result, tag);
+* one set of servers (app, api, backend) for the whole session, shared by
+  the engines; each engine is started once and runs every test before the
+  next engine starts (the ``engine`` fixture is a session-scoped parameter);
+* ``call(id)`` runs scenario ``id`` of ``site/app/lab.js`` in the current
+  engine with a unique ``t=<tag>`` query and returns (result, tag);
 * the autouse ``error_log_guard`` fails a test during which a running server
-  logged an unexpected ``warn``-or-worse line (as in tests/integration).
+  logged an unexpected ``warn``-or-worse line (as in tests/integration);
+* the closing summary gives each engine's version and run time.
 """
 
+import collections
 import itertools
 import os
-import shutil
 import sys
 import time
 
@@ -21,15 +25,33 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import engines as enginesmod  # noqa: E402
 import lab as labmod  # noqa: E402
 from harness import Httpd, mod_cors_so  # noqa: E402
 
 
+def _selected_engines():
+    try:
+        return enginesmod.selected()
+    except ValueError:
+        return []       # reported by pytest_configure
+
+
+SELECTED = _selected_engines()
+_elapsed = collections.defaultdict(float)
+_versions = {}
+
+
 def pytest_configure(config):
-    missing = [p for p in (labmod.CHROMIUM, labmod.CHROMEDRIVER) if not os.path.exists(p)]
+    try:
+        names = enginesmod.selected()
+    except ValueError as e:
+        raise pytest.UsageError(str(e))
+    missing = enginesmod.missing_binaries(names)
     if missing:
-        raise pytest.UsageError("the browser suite needs %s (apt-get install chromium "
-                                "chromium-driver python3-selenium)" % ", ".join(missing))
+        raise pytest.UsageError("the browser suite needs: %s (an engine that is missing "
+                                "fails the run; pick engines with CORS_BROWSER_ENGINES)"
+                                % "; ".join(missing))
     try:
         import selenium  # noqa: F401
     except ImportError:
@@ -38,11 +60,36 @@ def pytest_configure(config):
     if not os.path.exists(mod_cors_so()):
         raise pytest.UsageError("mod_cors.so not found at %s: build it and/or set MOD_CORS_SO"
                                 % mod_cors_so())
+    for n in names:
+        _versions[n] = enginesmod.ENGINES[n]().version()
 
 
 def pytest_report_header(config):
     mode = "WITHOUT mod_cors (CORS_BROWSER_NO_MODULE)" if labmod.no_module() else mod_cors_so()
-    return "browser suite: %s, module: %s" % (labmod.CHROMIUM, mode)
+    return ["browser suite module: %s" % mode] + [
+        "engine %s: %s" % (n, _versions.get(n, "?")) for n in SELECTED]
+
+
+def _engine_of(item):
+    spec = getattr(item, "callspec", None)
+    return spec.params.get("engine") if spec else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Wall time per engine, its start and stop included."""
+    t = time.monotonic()
+    yield
+    _elapsed[_engine_of(item) or "no engine"] += time.monotonic() - t
+
+
+def pytest_terminal_summary(terminalreporter):
+    tr = terminalreporter
+    tr.section("browser engines")
+    for name in SELECTED:
+        tr.write_line("%-8s %6.1f s  %s" % (name, _elapsed.get(name, 0.0), _versions.get(name)))
+    if _elapsed.get("no engine"):
+        tr.write_line("%-8s %6.1f s  (tests without a browser)" % ("-", _elapsed["no engine"]))
 
 
 @pytest.fixture(scope="session")
@@ -55,16 +102,20 @@ def lab():
         lb.cleanup()
 
 
-@pytest.fixture(scope="session")
-def driver():
-    drv, profile = labmod.start_chromium()
+@pytest.fixture(scope="session", params=SELECTED)
+def engine(request, lab):
+    """The running engine (``.name``, ``.driver``); fails if it cannot start."""
+    eng = enginesmod.ENGINES[request.param]()
+    eng.start(lab.hosts())
     try:
-        yield drv
+        yield eng
     finally:
-        try:
-            drv.quit()
-        finally:
-            shutil.rmtree(profile, ignore_errors=True)
+        eng.stop()
+
+
+@pytest.fixture
+def driver(engine):
+    return engine.driver
 
 
 @pytest.fixture
@@ -88,29 +139,28 @@ window.lab.run(arguments[0], arguments[1], arguments[2] || undefined).then(done,
 """
 
 
+def _tag(request):
+    name = request.node.name.replace("[", "_").replace("]", "")
+    return "%s-%d-%d" % (name, os.getpid(), next(_tags))
+
+
+@pytest.fixture
+def tag(request):
+    """``tag()`` -> a fresh tag for URLs this test builds itself."""
+    return lambda: _tag(request)
+
+
 @pytest.fixture
 def call(page, request):
-    """``call(id, api=None)`` -> (result dict, tag): Chromium's verdict."""
+    """``call(id, api=None)`` -> (result dict, tag): the engine's verdict."""
 
-    def run(scenario, api=None):
-        tag = "%s-%d-%d" % (request.node.name.replace("[", "_").replace("]", ""),
-                            os.getpid(), next(_tags))
+    def run(scenario, api=None, tag=None):
+        tag = tag or _tag(request)
         res = page.execute_async_script(_RUN, scenario, tag, api)
         assert res.get("outcome") in ("allowed", "blocked"), "lab failed: %r" % (res,)
         return res, tag
 
     return run
-
-
-@pytest.fixture
-def console(page):
-    """``console()`` -> Chromium console messages logged since the last call."""
-    page.get_log("browser")     # drain
-
-    def read():
-        return [m["message"] for m in page.get_log("browser")]
-
-    return read
 
 
 @pytest.fixture(autouse=True)

@@ -1,20 +1,20 @@
-"""Servers and browser for the headless-Chromium suite.
+"""Servers for the browser suite (the engines are in engines.py).
 
 Three real httpd instances (tests/integration/harness.py), each on its own
-free port on 127.0.0.1, named through Chromium's ``--host-resolver-rules``
-(``MAP *.test 127.0.0.1``):
+free port on 127.0.0.1, named under ``example.localhost``: every engine
+resolves ``*.localhost`` to loopback by itself, no DNS and no flag needed:
 
 * **app** serves the calling pages (``site/app/``) to
-  ``http://app.example.test:<app port>`` and also, as frames on other
-  origins, to ``b.app.example.test`` and ``x.app.example.test``;
+  ``http://app.example.localhost:<app port>`` and also, as frames on other
+  origins, to ``b.app.example.localhost`` and ``x.app.example.localhost``;
 * **api** is protected by mod_cors with ``site/api.conf.in`` and answers
-  ``api.example.test`` and ``b.api.example.test`` on its port;
+  ``api.example.localhost`` and ``b.api.example.localhost`` on its port;
 * **backend** stands behind the api's ``ProxyPass`` and sets its own
   ``Access-Control-Allow-Origin: *``.
 
-Page and API are *same-site* (``example.test``) but different origins: the
-cookie the API sets (``SameSite=Lax``; ``SameSite=None`` needs ``Secure``,
-i.e. https) is then sent by Chromium on the page's credentialed calls over
+Page and API are *same-site* (``example.localhost``) but different origins:
+the cookie the API sets (``SameSite=Lax``; ``SameSite=None`` needs
+``Secure``, i.e. https) is then sent on the page's credentialed calls over
 plain http, while CORS still applies in full.
 
 ``CORS_BROWSER_NO_MODULE=1`` starts the api without mod_cors (no
@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SITE = os.path.join(HERE, "site")
@@ -34,9 +33,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
 
 from harness import Httpd  # noqa: E402
 
-DOMAIN = "example.test"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+DOMAIN = "example.localhost"
 
 API_MODULES = ("cgid", "proxy", "proxy_http", "auth_basic", "authn_core",
                "authn_file", "authz_user")
@@ -131,6 +128,10 @@ class Lab:
         for h in self.servers:
             h.cleanup()
 
+    def hosts(self):
+        """Every host name the pages and calls use."""
+        return sorted({o.split("//", 1)[1].rsplit(":", 1)[0] for o in self.origins.values()})
+
     def page_url(self):
         return self.origins["app"] + "/index.html?auto=0"
 
@@ -143,27 +144,3 @@ class Lab:
 def _read(path):
     with open(path) as f:
         return f.read()
-
-
-def chromium_options(profile_dir):
-    from selenium import webdriver
-    o = webdriver.ChromeOptions()
-    o.binary_location = CHROMIUM
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-              "--no-first-run", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--no-proxy-server",
-              "--disable-dev-shm-usage", "--user-data-dir=" + profile_dir,
-              "--host-resolver-rules=MAP *.test 127.0.0.1"):
-        o.add_argument(a)
-    o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return o
-
-
-def start_chromium():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    profile = tempfile.mkdtemp(prefix="cors-chromium-")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=chromium_options(profile))
-    driver.set_script_timeout(30)
-    driver.set_page_load_timeout(30)
-    return driver, profile

@@ -1,11 +1,14 @@
-"""Headless Chromium against httpd + mod_cors: the browser's own verdict.
+"""Chromium, Firefox and WebKit against httpd + mod_cors: each engine's verdict.
 
-Every test runs one or more scenarios of ``site/app/lab.js`` in Chromium
-(the page at http://app.example.test:<port> calling the api at
-http://api.example.test:<port>, both on 127.0.0.1) and asserts what Chromium
-let the page read, and what reached the api (its access log, with
-``%{CORS_RESULT}e``): how many preflights were sent and how they were
-answered. The configuration is ``site/api.conf.in``.
+Every test runs once per engine (the ``engine`` fixture) and makes one or
+more calls of ``site/app/lab.js`` (the page at
+http://app.example.localhost:<port> calling the api at
+http://api.example.localhost:<port>, both on 127.0.0.1). It asserts what the
+engine let the page read (success, or a TypeError with nothing visible) and
+what reached the api (its access log, with ``%{CORS_RESULT}e``): how many
+preflights were sent and how they were answered. The configuration is
+``site/api.conf.in``. The three engines agree on every case here; where an
+engine needs something of its own, engines.py says why.
 """
 
 import time
@@ -32,22 +35,17 @@ def options(es):
 
 
 def assert_allowed(r, status=200):
-    assert r["outcome"] == "allowed", "Chromium blocked the call: %r" % (r,)
+    assert r["outcome"] == "allowed", "the engine blocked the call: %r" % (r,)
     assert r["status"] == status, r
 
 
 def assert_blocked(r):
-    assert r["outcome"] == "blocked", "Chromium let the page read it: %r" % (r,)
+    """Blocked as every engine blocks: fetch rejects with a TypeError (or the
+    XHR fires "error"), nothing of the answer is visible. The message text
+    differs by engine and is not judged."""
+    assert r["outcome"] == "blocked", "the engine let the page read it: %r" % (r,)
     assert r["status"] == 0 and r["body"] is None, r
-    assert "TypeError" in r["error"] or "XMLHttpRequest error" in r["error"], r
-
-
-def cors_message(messages, tag):
-    """Chromium's console explanation for the blocked call carrying ``tag``."""
-    for m in messages:
-        if tag in m and "blocked by CORS policy" in m:
-            return m
-    return None
+    assert r["errorName"] in ("TypeError", "XMLHttpRequest error"), r
 
 
 # -- simple requests ---------------------------------------------------------
@@ -61,14 +59,12 @@ def test_simple_get_from_listed_origin_is_readable(lab, call):
         ("GET", "allowed", lab.origins["app"])]
 
 
-def test_simple_get_from_unlisted_origin_is_blocked(lab, call, console):
+def test_simple_get_from_unlisted_origin_is_blocked(lab, call):
     r, tag = call("simple-blocked")
     assert_blocked(r)
     # the request went out (simple requests are not preflighted), the answer is hidden
     es = entries(lab, tag, has("GET"))
     assert [(e["method"], e["status"], e["cors"]) for e in es] == [("GET", 200, "denied")]
-    msg = cors_message(console(), tag)
-    assert msg and "No 'Access-Control-Allow-Origin' header" in msg, msg
 
 
 def test_xhr_from_listed_origin_is_readable(call):
@@ -77,9 +73,10 @@ def test_xhr_from_listed_origin_is_readable(call):
     assert r["body"] == "hello from the api\n"
 
 
-def test_xhr_from_unlisted_origin_is_blocked(call):
-    r, _ = call("xhr-blocked")
+def test_xhr_from_unlisted_origin_is_blocked(lab, call):
+    r, tag = call("xhr-blocked")
     assert_blocked(r)
+    assert [(e["method"], e["cors"]) for e in entries(lab, tag, has("GET"))] == [("GET", "denied")]
 
 
 # -- credentials ---------------------------------------------------------------
@@ -93,14 +90,12 @@ def test_credentialed_fetch_sends_api_cookie_and_is_readable(lab, call):
     assert [(e["method"], e["cors"]) for e in es] == [("GET", "allowed")]
 
 
-def test_credentialed_fetch_without_allow_credentials_is_blocked(lab, call, console):
+def test_credentialed_fetch_without_allow_credentials_is_blocked(lab, call):
     r, tag = call("cred-blocked")
     assert_blocked(r)
     # mod_cors granted the origin, but no Access-Control-Allow-Credentials: true
     es = entries(lab, tag, has("GET"))
     assert [(e["method"], e["cors"]) for e in es] == [("GET", "allowed")]
-    msg = cors_message(console(), tag)
-    assert msg and "Access-Control-Allow-Credentials" in msg, msg
 
 
 # -- preflighted requests -------------------------------------------------------
@@ -114,7 +109,7 @@ def test_put_with_json_is_preflighted_and_allowed(lab, call):
         ("OPTIONS", 204, "preflight"), ("PUT", 200, "allowed")]
 
 
-def test_method_not_listed_blocks_at_preflight(lab, call, console):
+def test_method_not_listed_blocks_at_preflight(lab, call):
     r, tag = call("put-blocked-method")
     assert_blocked(r)
     es = entries(lab, tag, has("OPTIONS"))
@@ -122,8 +117,6 @@ def test_method_not_listed_blocks_at_preflight(lab, call, console):
     es = entries(lab, tag)
     # refused preflight; the DELETE itself never reached the server
     assert [(e["method"], e["status"], e["cors"]) for e in es] == [("OPTIONS", 403, "denied")]
-    msg = cors_message(console(), tag)
-    assert msg and "preflight" in msg, msg
 
 
 def test_header_not_listed_blocks_at_preflight(lab, call):
@@ -151,6 +144,27 @@ def test_authorization_listed_by_name_is_allowed(lab, call):
     assert [(e["method"], e["cors"]) for e in es] == [("OPTIONS", "preflight"), ("GET", "allowed")]
 
 
+# -- wildcards for methods and headers -----------------------------------------
+
+def test_star_methods_and_headers_without_credentials(lab, call):
+    r, tag = call("star-plain")
+    assert_allowed(r)
+    assert r["body"].startswith("method=DELETE\n"), r
+    es = entries(lab, tag, has("DELETE"))
+    assert [(e["method"], e["status"], e["cors"]) for e in es] == [
+        ("OPTIONS", 204, "preflight"), ("DELETE", 200, "allowed")]
+
+
+def test_star_methods_and_headers_with_credentials(lab, call):
+    """Credentialed: "*" would be read literally, mod_cors echoes the request."""
+    r, tag = call("star-cred")
+    assert_allowed(r)
+    assert r["body"].startswith("method=DELETE\n"), r
+    es = entries(lab, tag, has("DELETE"))
+    assert [(e["method"], e["status"], e["cors"]) for e in es] == [
+        ("OPTIONS", 204, "preflight"), ("DELETE", 200, "allowed")]
+
+
 # -- response headers -------------------------------------------------------------
 
 def test_exposed_header_readable_unexposed_not(call):
@@ -164,24 +178,38 @@ def test_exposed_header_readable_unexposed_not(call):
 
 # -- preflight cache --------------------------------------------------------------
 
-def test_max_age_lets_chromium_skip_the_second_preflight(lab, page):
+def methods_at(es, prefix):
+    return [e["method"] for e in es if e["path"].startswith(prefix)]
+
+
+def test_max_age_600_skips_the_second_preflight(lab, call):
     """Same call twice, 6 s apart: with CORSMaxAge 600 one preflight; without
-    it two (Chromium's own default cache is 5 s)."""
-    tag = "maxage-%d" % time.time_ns()
-    script = """
-var done = arguments[arguments.length - 1];
-Promise.all([lab.run("maxage", arguments[0]), lab.run("nomaxage", arguments[0])]).then(done);
-"""
-    first = page.execute_async_script(script, tag)
+    it two. Without it, an immediate repeat still reuses the first: every
+    engine's default is 5 s (Chromium preflight_result.cc kDefaultTimeout,
+    Firefox nsCORSListenerProxy.cpp PREFLIGHT_DEFAULT_EXPIRY_SECONDS, WebKit
+    CrossOriginPreflightResultCache.cpp defaultPreflightCacheTimeout)."""
+    r, tag = call("maxage")
+    assert_allowed(r)
+    assert_allowed(call("nomaxage", tag=tag)[0])
+    assert_allowed(call("nomaxage", tag=tag)[0])
     time.sleep(6.0)
-    second = page.execute_async_script(script, tag)
-    for r in first + second:
-        assert_allowed(r)
-    es = entries(lab, tag, has("PUT", 4))
-    maxage = [e["method"] for e in es if e["path"].startswith("/s/maxage/")]
-    nomaxage = [e["method"] for e in es if e["path"].startswith("/s/nomaxage/")]
-    assert maxage == ["OPTIONS", "PUT", "PUT"], es
-    assert nomaxage == ["OPTIONS", "PUT", "OPTIONS", "PUT"], es
+    for scenario in ("maxage", "nomaxage"):
+        assert_allowed(call(scenario, tag=tag)[0])
+    es = entries(lab, tag, has("PUT", 5))
+    assert methods_at(es, "/s/maxage/") == ["OPTIONS", "PUT", "PUT"], es
+    assert methods_at(es, "/s/nomaxage/") == ["OPTIONS", "PUT", "PUT", "OPTIONS", "PUT"], es
+
+
+def test_max_age_2_expires_after_two_seconds(lab, call):
+    """CORSMaxAge 2: an immediate repeat reuses the preflight (so the engine
+    did cache it), a call 3 s later sends a new one (so it did expire)."""
+    r, tag = call("maxage2")
+    assert_allowed(r)
+    assert_allowed(call("maxage2", tag=tag)[0])
+    time.sleep(3.0)
+    assert_allowed(call("maxage2", tag=tag)[0])
+    es = entries(lab, tag, has("PUT", 3))
+    assert methods_at(es, "/s/maxage2/") == ["OPTIONS", "PUT", "PUT", "OPTIONS", "PUT"], es
 
 
 # -- error statuses -------------------------------------------------------------
@@ -190,6 +218,12 @@ def test_404_status_readable(lab, call):
     r, tag = call("error-404")
     assert_allowed(r, 404)
     assert [e["cors"] for e in entries(lab, tag, has("GET"))] == ["allowed"]
+
+
+def test_404_from_ungranted_location_is_a_network_error(lab, call):
+    r, tag = call("error-404-other")
+    assert_blocked(r)
+    assert [(e["status"], e["cors"]) for e in entries(lab, tag, has("GET"))] == [(404, "denied")]
 
 
 def test_500_status_readable(lab, call):
@@ -216,10 +250,33 @@ def test_redirect_to_another_api_origin_sends_null(lab, call):
     assert_allowed(r)
     assert r["redirected"] is True and r["body"] == "hello from the api\n"
     es = entries(lab, tag, has("GET", 2))
-    # Chromium taints the origin after a cross-origin redirect: Origin: null
+    # the engine taints the origin after a cross-origin redirect (Fetch
+    # standard, HTTP-redirect fetch): Origin: null, which /s/null/ lists
     assert [(e["path"].split("?")[0], e["status"], e["origin"], e["cors"]) for e in es] == [
         ("/s/redirect/cross", 302, lab.origins["app"], "allowed"),
         ("/s/null/data.txt", 200, "null", "allowed")]
+
+
+def test_redirect_target_that_refuses_null_blocks(lab, call):
+    """The same redirect to a location that lists only the page's origin:
+    the target's own policy decides, and it does not grant null."""
+    r, tag = call("redirect-cross-refused")
+    assert_blocked(r)
+    es = entries(lab, tag, has("GET", 2))
+    assert [(e["path"].split("?")[0], e["status"], e["origin"], e["cors"]) for e in es] == [
+        ("/s/redirect/cross-simple", 302, lab.origins["app"], "allowed"),
+        ("/s/simple/data.txt", 200, "null", "denied")]
+
+
+def test_ungranted_redirect_is_not_followed(lab, call):
+    r, tag = call("redirect-ungranted")
+    assert_blocked(r)
+    entries(lab, tag, has("GET"))
+    time.sleep(0.2)
+    es = entries(lab, tag)
+    # the 302 itself fails the CORS check: its Location is never requested
+    assert [(e["path"].split("?")[0], e["status"], e["cors"]) for e in es] == [
+        ("/s/other/away", 302, "denied")]
 
 
 # -- origins ----------------------------------------------------------------------
@@ -308,9 +365,9 @@ def test_proxied_backend_acao_replaced_no_duplicate(lab, call):
     assert r["body"] == "hello from the backend\n"
 
 
-def test_proxied_backend_acao_kept_breaks_credentialed_call(lab, call, console):
+def test_proxied_backend_acao_kept_breaks_credentialed_call(lab, call):
     """Control for the test above: the backend really sends its own header."""
     r, tag = call("proxy-keep")
     assert_blocked(r)
-    msg = cors_message(console(), tag)
-    assert msg and "'*'" in msg, msg
+    # mod_cors granted the page; the backend's "*" it kept is what fails
+    assert [(e["method"], e["cors"]) for e in entries(lab, tag, has("GET"))] == [("GET", "allowed")]

@@ -1,18 +1,19 @@
 /* mod_cors browser lab: the calls, shared by the demo page and the
- * headless-Chromium suite (tests/browser/).
+ * browser suite (tests/browser/).
  *
  * config.js (written by whoever starts the servers) defines window.LAB:
- *   { app, appB, appX, api, apiB }  - origins, e.g. "http://app.example.test:8080"
+ *   { app, appB, appX, api, apiB }  - origins, e.g. "http://app.example.localhost:8080"
  *
  * Every scenario is one cross-origin call made by the browser. run(id, tag)
  * makes it (from this page, or from an iframe on another origin, or from a
  * sandboxed iframe whose origin is "null") and resolves with what the page
  * could observe:
  *   { outcome: "allowed" | "blocked", status, body, redirected,
- *     headers: {name: value or null}, error }
+ *     headers: {name: value or null}, error, errorName }
  * "blocked" means the browser refused to hand the answer to the page (fetch
- * rejected with a TypeError / XHR fired "error"). Nothing here predicts what
- * the browser does; the browser decides.
+ * rejected, errorName "TypeError" / XHR fired "error", errorName
+ * "XMLHttpRequest error"). The error text differs by engine; its name does
+ * not. Nothing here predicts what the browser does; the browser decides.
  */
 (function () {
     "use strict";
@@ -68,6 +69,15 @@
          init: {headers: {"Authorization": "Bearer lab-token"}},
          why: "Authorization listed by name next to *: the preflight is granted."},
 
+        {id: "star-plain", group: "Wildcards for methods and headers", from: "app", expect: "allowed",
+         path: "/s/star/echo.cgi", block: "star",
+         init: {method: "DELETE", headers: {"X-Custom": "1"}},
+         why: "CORSAllowMethods * and CORSAllowHeaders *: the preflight is answered with '*', which browsers honour on calls without credentials."},
+        {id: "star-cred", group: "Wildcards for methods and headers", from: "app", expect: "allowed",
+         path: "/s/star-cred/echo.cgi", block: "star",
+         init: {method: "DELETE", headers: {"X-Custom": "1"}, credentials: "include"},
+         why: "The same with credentials: browsers read '*' literally then, so mod_cors answers with the requested method and header names."},
+
         {id: "expose-readable", group: "Response headers", from: "app", expect: "allowed",
          path: "/s/expose/data.txt", block: "expose", readHeaders: ["X-Exposed", "X-Hidden"],
          verdict: function (r) { return r.headers["X-Exposed"] !== null && r.headers["X-Exposed"] !== undefined ? "allowed" : "blocked"; },
@@ -81,14 +91,21 @@
          path: "/s/maxage/echo.cgi", block: "maxage",
          init: {method: "PUT", headers: {"Content-Type": "application/json"}, body: "{}"},
          why: "CORSMaxAge 600: the browser reuses the preflight answer for 10 minutes; run it twice and the network panel shows one OPTIONS."},
+        {id: "maxage2", group: "Preflight cache", from: "app", expect: "allowed",
+         path: "/s/maxage2/echo.cgi", block: "maxage2",
+         init: {method: "PUT", headers: {"Content-Type": "application/json"}, body: "{}"},
+         why: "CORSMaxAge 2: a repeat within 2 seconds reuses the preflight, a call 3 seconds later sends a new OPTIONS."},
         {id: "nomaxage", group: "Preflight cache", from: "app", expect: "allowed",
          path: "/s/nomaxage/echo.cgi", block: "nomaxage",
          init: {method: "PUT", headers: {"Content-Type": "application/json"}, body: "{}"},
-         why: "No CORSMaxAge: Chromium keeps the preflight for 5 seconds, then sends a new one."},
+         why: "No CORSMaxAge: browsers keep the preflight for 5 seconds, then send a new one."},
 
         {id: "error-404", group: "Error statuses", from: "app", expect: "allowed",
          path: "/s/errors/missing.txt", block: "errors",
          why: "The 404 answer carries the CORS headers, so the page reads status 404 instead of a network error."},
+        {id: "error-404-other", group: "Error statuses", from: "app", expect: "blocked",
+         path: "/s/other/missing.txt", block: "other",
+         why: "A 404 from a location that does not grant the page: the page sees a network error, not the status."},
         {id: "error-500", group: "Error statuses", from: "app", expect: "allowed",
          path: "/s/errors/broken.cgi", block: "errors",
          why: "A CGI script that dies gives 500; the error answer carries the CORS headers too."},
@@ -99,6 +116,13 @@
         {id: "redirect-cross", group: "Redirects", from: "app", expect: "allowed",
          path: "/s/redirect/cross", block: "redirect",
          why: "Redirected to another API origin, the browser sends Origin: null (tainted origin); /s/null/ lists null, so the answer is readable."},
+
+        {id: "redirect-cross-refused", group: "Redirects", from: "app", expect: "blocked",
+         path: "/s/redirect/cross-simple", block: "redirect",
+         why: "Redirected to /s/simple/ on another API origin: the browser sends Origin: null there, and that location lists only the page's origin. The target's policy decides."},
+        {id: "redirect-ungranted", group: "Redirects", from: "app", expect: "blocked",
+         path: "/s/other/away", block: "redirect-other",
+         why: "The 302 itself is not granted to the page: the browser does not follow it."},
 
         {id: "wild-subdomain", group: "Wildcard subdomains", from: "appX", expect: "allowed",
          path: "/s/wild/data.txt", block: "wild",
@@ -172,6 +196,7 @@
             return resp.text().then(function (t) { out.body = t; return out; });
         }, function (e) {
             out.error = String(e);
+            out.errorName = e && e.name;
             return out;
         });
     }
@@ -194,6 +219,7 @@
             };
             x.onerror = function () {
                 out.error = "XMLHttpRequest error event (status " + x.status + ")";
+                out.errorName = "XMLHttpRequest error";
                 resolve(out);
             };
             x.send(init.body || null);
