@@ -512,7 +512,8 @@ static const cors_rule *match_subdomain(const cors_origin_chain *chain,
 }
 
 static const cors_rule *match_regex(const cors_origin_chain *chain,
-                                    const char *origin, apr_size_t len)
+                                    const char *origin, apr_size_t len,
+                                    int narrow)
 {
     char subject[KEY_BUF_LEN];
     const cors_origin_chain *n;
@@ -524,7 +525,7 @@ static const cors_rule *match_regex(const cors_origin_chain *chain,
         for (i = 0; n->layer->regexes && i < n->layer->regexes->nelts; i++) {
             const cors_rule *r = APR_ARRAY_IDX(n->layer->regexes, i,
                                                const cors_rule *);
-            if (!removed_below(chain, n, r)
+            if (!(narrow && r->wide) && !removed_below(chain, n, r)
                 && r->regex_match(r->regex, subject)) {
                 return r;
             }
@@ -533,9 +534,9 @@ static const cors_rule *match_regex(const cors_origin_chain *chain,
     return NULL;
 }
 
-cors_match_result cors_origin_match(const cors_origin_chain *chain,
-                                    const char *origin, apr_size_t len,
-                                    const cors_rule **rule)
+static cors_match_result match(const cors_origin_chain *chain,
+                               const char *origin, apr_size_t len,
+                               int narrow, const cors_rule **rule)
 {
     cors_origin o;
     const cors_rule *r;
@@ -543,7 +544,7 @@ cors_match_result cors_origin_match(const cors_origin_chain *chain,
     *rule = NULL;
     if (len == 4 && memcmp(origin, "null", 4) == 0) {
         /* An opaque origin matches nothing but an explicit "null". */
-        *rule = lookup(chain, CORS_BY_EXACT, "null", 4);
+        *rule = narrow ? NULL : lookup(chain, CORS_BY_EXACT, "null", 4);
         return *rule ? CORS_MATCH_ENTRY : CORS_MATCH_NONE;
     }
     /* Exact entries were checked canonical when configured, so a hit needs
@@ -563,10 +564,25 @@ cors_match_result cors_origin_match(const cors_origin_chain *chain,
         r = match_subdomain(chain, &o);
     }
     if (!r) {
-        r = match_regex(chain, origin, len);
+        r = match_regex(chain, origin, len, narrow);
     }
     *rule = r;
     return r ? CORS_MATCH_ENTRY : CORS_MATCH_NONE;
+}
+
+cors_match_result cors_origin_match(const cors_origin_chain *chain,
+                                    const char *origin, apr_size_t len,
+                                    const cors_rule **rule)
+{
+    return match(chain, origin, len, 0, rule);
+}
+
+cors_match_result cors_origin_match_narrow(const cors_origin_chain *chain,
+                                           const char *origin,
+                                           apr_size_t len,
+                                           const cors_rule **rule)
+{
+    return match(chain, origin, len, 1, rule);
 }
 
 const cors_rule *cors_origin_chain_wide(apr_pool_t *p,

@@ -194,4 +194,11 @@ cors_match_result cors_origin_match(const cors_origin_chain *chain,
                                     const char *origin, apr_size_t len,
                                     const cors_rule **rule);
 
+/* The same, passing over wide entries (null, broad regexes): what may be
+ * granted with credentials. */
+cors_match_result cors_origin_match_narrow(const cors_origin_chain *chain,
+                                           const char *origin,
+                                           apr_size_t len,
+                                           const cors_rule **rule);
+
 #endif /* CORS_ORIGIN_RULES_H */

@@ -63,9 +63,16 @@ static int decide_origin(const cors_policy *policy, const cors_request *req,
     }
     if (m == CORS_MATCH_ENTRY && policy->credentials && out->rule->wide) {
         /* Any site can send null (from a sandbox) or an origin a broad
-         * regex matches: with credentials, as dangerous as '*'. */
-        refuse(out, CORS_REASON_WIDE_WITH_CREDENTIALS, req->origin, len);
-        return 0;
+         * regex matches: with credentials, as dangerous as '*'. Another
+         * entry may still grant the origin. */
+        const cors_rule *wide = out->rule;
+        m = cors_origin_match_narrow(policy->origins, req->origin, len,
+                                     &out->rule);
+        if (m != CORS_MATCH_ENTRY) {
+            out->rule = wide;
+            refuse(out, CORS_REASON_WIDE_WITH_CREDENTIALS, req->origin, len);
+            return 0;
+        }
     }
     if (m == CORS_MATCH_ENTRY) {
         out->allow_origin = req->origin;

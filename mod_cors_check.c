@@ -23,6 +23,7 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
+#include "util_cfgtree.h"
 #include "ap_regex.h"
 #include "mod_proxy.h"
 
@@ -35,8 +36,9 @@
 #define MERGE_BUDGET 200000
 
 typedef struct {
-    const core_dir_config *core;
+    const core_dir_config *core;    /* NULL in a <Proxy> section */
     const cors_dir_conf *conf;      /* NULL: no mod_cors directive here */
+    int is_proxy;                   /* a <Proxy> section (mod_proxy's) */
 } section;
 
 /* A section and the sections of its kind that apply with it. */
@@ -49,6 +51,7 @@ typedef struct {
     apr_pool_t *p;
     server_rec *s;
     const char *docroot;            /* where <Location> paths are mapped */
+    apr_array_header_t *aliases;    /* alias_map, from every Alias */
     apr_hash_t *reported;           /* messages already logged */
     apr_hash_t *removals;           /* "source text" -> removal_use */
     int unlikely;                   /* merging a combination that needs an
@@ -56,6 +59,13 @@ typedef struct {
     int merges;
     int bad;
 } check_ctx;
+
+/* An Alias or ScriptAlias; url NULL: one that can map any URL anywhere
+ * (AliasMatch, or the one-argument form inside a <Location>). */
+typedef struct {
+    const char *url;
+    const char *path;
+} alias_map;
 
 /* A "-x" edit, and whether it removed something anywhere. */
 typedef struct {
@@ -69,6 +79,7 @@ static section section_of(ap_conf_vector_t *vec)
 
     sec.core = ap_get_core_module_config(vec);
     sec.conf = ap_get_module_config(vec, &cors_module);
+    sec.is_proxy = 0;
     return sec;
 }
 
@@ -181,9 +192,26 @@ static int location_contains(const char *outer, const char *inner)
                || inner[len] == '\0');
 }
 
-static int regex_covers(const core_dir_config *outer, const char *path)
+/* Whether a regex section matches `path` or a path below it: <Location
+ * /a/b> and <LocationMatch ^/a/b/> both apply to /a/b/x. */
+static int regex_covers(apr_pool_t *p, const core_dir_config *outer,
+                        const char *path)
 {
-    return outer->r && ap_regexec(outer->r, path, 0, NULL, 0) == 0;
+    const char *below[3];
+    int i;
+
+    if (!outer->r) {
+        return 0;
+    }
+    below[0] = path;
+    below[1] = apr_pstrcat(p, path, "/", NULL);
+    below[2] = apr_pstrcat(p, path, "/x", NULL);
+    for (i = 0; i < 3; i++) {
+        if (ap_regexec(outer->r, below[i], 0, NULL, 0) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 /* The <Location>s that apply together with `l`, in configuration order. */
@@ -197,7 +225,8 @@ static apr_array_header_t *location_chain(apr_pool_t *p,
     for (i = 0; i < locs->nelts; i++) {
         const section *k = &APR_ARRAY_IDX(locs, i, section);
         int applies = k == l
-            || (!l->core->r && (k->core->r ? regex_covers(k->core, l->core->d)
+            || (!l->core->r && (k->core->r ? regex_covers(p, k->core,
+                                                          l->core->d)
                                 : location_contains(k->core->d, l->core->d)));
         if (applies) {
             APR_ARRAY_PUSH(chain, section) = *k;
@@ -231,7 +260,7 @@ static apr_array_header_t *directory_chain(apr_pool_t *p,
     }
     for (i = 0; i < dirs->nelts; i++) {
         const section *k = &APR_ARRAY_IDX(dirs, i, section);
-        if (regex_covers(k->core, d->core->d)) {
+        if (regex_covers(p, k->core, d->core->d)) {
             APR_ARRAY_PUSH(chain, section) = *k;
         }
     }
@@ -246,11 +275,35 @@ static void add_nested(apr_pool_t *p, apr_array_header_t *out,
 
     for (i = 0; chain && i < chain->nelts; i++) {
         const core_dir_config *core = APR_ARRAY_IDX(chain, i, section).core;
-        const apr_array_header_t *nested = want_ifs ? core->sec_if
-                                                    : core->sec_file;
+        const apr_array_header_t *nested = !core ? NULL
+                                           : want_ifs ? core->sec_if
+                                                      : core->sec_file;
         if (nested) {
             apr_array_cat(out, sections_of(p, nested));
         }
+    }
+}
+
+/* Every regex section of `secs` together, in order: configtest cannot
+ * tell whether two patterns can match one path, so it takes them to. */
+static void add_regex_union(apr_pool_t *p, const apr_array_header_t *secs,
+                            apr_array_header_t *chains)
+{
+    apr_array_header_t *members = apr_array_make(p, 2, sizeof(section));
+    const section *first = NULL;
+    int i;
+
+    for (i = 0; i < secs->nelts; i++) {
+        const section *k = &APR_ARRAY_IDX(secs, i, section);
+        if (k->core->r) {
+            first = first ? first : k;
+            APR_ARRAY_PUSH(members, section) = *k;
+        }
+    }
+    if (members->nelts > 1) {
+        section_chain *c = apr_array_push(chains);
+        c->self = first;
+        c->members = members;
     }
 }
 
@@ -274,6 +327,7 @@ static apr_array_header_t *chains_of(apr_pool_t *p,
         c->self = &APR_ARRAY_IDX(secs, i, section);
         c->members = chain_of(p, secs, c->self);
     }
+    add_regex_union(p, secs, out);
     return out;
 }
 
@@ -295,44 +349,108 @@ static apr_size_t trimmed_len(const char *path)
     return len;
 }
 
-static int is_proxy_section(const section *sec)
+static int is_alias_directive(const char *name)
 {
-    return strncmp(sec->core->d, "proxy:", 6) == 0;
+    return strcasecmp(name, "Alias") == 0
+           || strcasecmp(name, "ScriptAlias") == 0
+           || strcasecmp(name, "AliasMatch") == 0
+           || strcasecmp(name, "ScriptAliasMatch") == 0;
+}
+
+static void add_alias(apr_pool_t *p, apr_array_header_t *out,
+                      const ap_directive_t *d)
+{
+    const char *args = d->args;
+    const char *url = ap_getword_conf(p, &args);
+    const char *path = ap_getword_conf(p, &args);
+    alias_map *a = apr_array_push(out);
+    int is_match = strcasecmp(d->directive + strlen(d->directive) - 5,
+                              "Match") == 0;
+
+    a->url = (*path && !is_match) ? url : NULL;
+    a->path = a->url ? path : NULL;
+}
+
+/* Every Alias-family directive of the configuration, in any section:
+ * mod_alias keeps its tables to itself, the configuration tree does not. */
+static void collect_aliases(apr_pool_t *p, apr_array_header_t *out,
+                            const ap_directive_t *d)
+{
+    for (; d; d = d->next) {
+        if (is_alias_directive(d->directive)) {
+            add_alias(p, out, d);
+        }
+        collect_aliases(p, out, d->first_child);
+    }
+}
+
+/* Whether the directory `d` and a filesystem path overlap. */
+static int overlaps(const char *d, const char *path)
+{
+    apr_size_t dlen = trimmed_len(d), plen = trimmed_len(path);
+
+    return path_within(path, plen, d, dlen) || path_within(d, dlen, path, plen);
 }
 
 /*
- * Whether a <Location> can apply inside a <Directory>: where its URL path,
- * under the DocumentRoot, and the directory overlap. Regex sections are
- * taken to overlap anything. An Alias can map a URL elsewhere; what this
- * misses is still refused per request.
+ * Whether a <Location> can apply inside a <Directory>: where the files its
+ * URL path maps to (under the DocumentRoot, or through an Alias) and the
+ * directory overlap. Regex sections, <Proxy> sections and AliasMatch are
+ * taken to overlap anything.
  */
 static int may_combine(const check_ctx *ctx, const section_chain *dir,
                        const section_chain *loc)
 {
-    const char *mapped, *d;
-    apr_size_t mlen, dlen;
+    const char *l, *d;
+    int i;
 
-    if (!dir->self || !loc->self || dir->self->core->r
-        || loc->self->core->r || is_proxy_section(dir->self)) {
+    if (!dir->self || !loc->self || dir->self->is_proxy
+        || dir->self->core->r || loc->self->core->r) {
         return 1;
     }
-    mapped = apr_pstrcat(ctx->p, ctx->docroot, loc->self->core->d, NULL);
+    l = loc->self->core->d;
     d = dir->self->core->d;
-    mlen = trimmed_len(mapped);
-    dlen = trimmed_len(d);
-    return path_within(mapped, mlen, d, dlen)
-           || path_within(d, dlen, mapped, mlen);
+    if (overlaps(d, apr_pstrcat(ctx->p, ctx->docroot, l, NULL))) {
+        return 1;
+    }
+    for (i = 0; i < ctx->aliases->nelts; i++) {
+        const alias_map *a = &APR_ARRAY_IDX(ctx->aliases, i, alias_map);
+        apr_size_t ulen;
+
+        if (!a->url) {
+            return 1;
+        }
+        ulen = trimmed_len(a->url);
+        if ((path_within(l, strlen(l), a->url, ulen)
+             && overlaps(d, apr_pstrcat(ctx->p, a->path, l + ulen, NULL)))
+            || (path_within(a->url, ulen, l, trimmed_len(l))
+                && overlaps(d, a->path))) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
+/* Each <If>, <ElseIf> and <Else> alone, then every <If> together: any
+ * condition may be true, and several at once. */
 static void check_ifs(check_ctx *ctx, const cors_dir_conf *acc,
                       const apr_array_header_t *ifs)
 {
-    int i;
+    const cors_dir_conf *all = acc;
+    int i, together = 0;
 
     check_merged(ctx, acc);
     for (i = 0; i < ifs->nelts && ctx->merges < MERGE_BUDGET; i++) {
-        check_merged(ctx, merge_step(ctx, acc,
-                                     &APR_ARRAY_IDX(ifs, i, section)));
+        const section *sec = &APR_ARRAY_IDX(ifs, i, section);
+
+        check_merged(ctx, merge_step(ctx, acc, sec));
+        if (sec->core->condition_ifelse == AP_CONDITION_IF && sec->conf) {
+            all = merge_step(ctx, all, sec);
+            together++;
+        }
+    }
+    if (together > 1) {
+        check_merged(ctx, all);
     }
 }
 
@@ -375,20 +493,30 @@ static const cors_dir_conf *server_root(check_ctx *ctx, server_rec *s,
     return merge_step(ctx, none, base);
 }
 
-/* The <Directory> sections, then mod_proxy's <Proxy> sections. */
-static apr_array_header_t *directory_like_sections(apr_pool_t *p,
-                                                   server_rec *s,
-                                                   core_server_config *sconf)
+/* mod_proxy's <Proxy> sections take a directory's place for proxied
+ * requests: each is a chain of its own, combined with every <Location>. */
+static void add_proxy_chains(apr_pool_t *p, server_rec *s,
+                             apr_array_header_t *dir_chains)
 {
-    apr_array_header_t *dirs = sections_of(p, sconf->sec_dir);
     module *proxy = ap_find_linked_module("mod_proxy.c");
     const proxy_server_conf *pconf = proxy
         ? ap_get_module_config(s->module_config, proxy) : NULL;
+    apr_array_header_t *secs;
+    int i;
 
-    if (pconf && pconf->sec_proxy) {
-        apr_array_cat(dirs, sections_of(p, pconf->sec_proxy));
+    if (!pconf || !pconf->sec_proxy) {
+        return;
     }
-    return dirs;
+    secs = sections_of(p, pconf->sec_proxy);
+    for (i = 0; i < secs->nelts; i++) {
+        section_chain *c = apr_array_push(dir_chains);
+        section *self = &APR_ARRAY_IDX(secs, i, section);
+
+        self->is_proxy = 1;
+        c->self = self;
+        c->members = apr_array_make(p, 1, sizeof(section));
+        APR_ARRAY_PUSH(c->members, section) = *self;
+    }
 }
 
 static void check_server(check_ctx *ctx, server_rec *s,
@@ -397,7 +525,7 @@ static void check_server(check_ctx *ctx, server_rec *s,
     core_server_config *sconf = ap_get_core_module_config(s->module_config);
     section base = section_of(s->lookup_defaults);
     const cors_dir_conf *root = server_root(ctx, s, &base, main_conf);
-    apr_array_header_t *dirs = directory_like_sections(ctx->p, s, sconf);
+    apr_array_header_t *dirs = sections_of(ctx->p, sconf->sec_dir);
     apr_array_header_t *dir_chains = chains_of(ctx->p, dirs, directory_chain);
     apr_array_header_t *loc_chains = chains_of(ctx->p,
                                                sections_of(ctx->p,
@@ -405,6 +533,7 @@ static void check_server(check_ctx *ctx, server_rec *s,
                                                location_chain);
     int i, j;
 
+    add_proxy_chains(ctx->p, s, dir_chains);
     ctx->s = s;
     ctx->docroot = sconf->ap_document_root ? sconf->ap_document_root : "";
     for (i = 0; i < dir_chains->nelts && ctx->merges < MERGE_BUDGET; i++) {
@@ -459,6 +588,8 @@ int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     ctx.p = ptemp;
     ctx.reported = apr_hash_make(ptemp);
     ctx.removals = apr_hash_make(ptemp);
+    ctx.aliases = apr_array_make(ptemp, 4, sizeof(alias_map));
+    collect_aliases(ptemp, ctx.aliases, ap_conftree);
     for (s = main_server; s; s = s->next) {
         check_server(&ctx, s, ap_get_module_config(main_server->lookup_defaults,
                                                    &cors_module));

@@ -981,6 +981,40 @@ START_TEST(test_removal_applies)
 }
 END_TEST
 
+/* With credentials a wide regex is passed over, and a later, narrow one
+ * still grants; null has no narrow alternative. */
+START_TEST(test_match_narrow_skips_wide_entries)
+{
+    cors_rule *broad = regex_rule(pool, "https://.*");
+    cors_rule *app = regex_rule(pool, "https://app\\.example\\.com");
+    cors_origin_layer *layer = cors_origin_layer_make(pool);
+    const cors_origin_chain *chain;
+    const cors_rule *rule = NULL;
+
+    broad->wide = 1;
+    cors_origin_layer_apply(pool, layer, CORS_OP_SET, broad);
+    cors_origin_layer_apply(pool, layer, CORS_OP_SET, app);
+    cors_origin_layer_apply(pool, layer, CORS_OP_SET, rule_of(pool, "null"));
+    chain = cors_origin_chain_make(pool, layer, NULL);
+
+    ck_assert_int_eq(cors_origin_match(chain, "https://app.example.com", 23,
+                                       &rule), CORS_MATCH_ENTRY);
+    ck_assert_int_eq(rule->wide, 1);
+    ck_assert_int_eq(cors_origin_match_narrow(chain, "https://app.example.com",
+                                              23, &rule), CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, "https://app\\.example\\.com");
+    ck_assert_int_eq(cors_origin_match_narrow(chain, "https://evil.example",
+                                              20, &rule), CORS_MATCH_NONE);
+    ck_assert_ptr_null(rule);
+    ck_assert_int_eq(cors_origin_match(chain, "null", 4, &rule),
+                     CORS_MATCH_ENTRY);
+    ck_assert_int_eq(cors_origin_match_narrow(chain, "null", 4, &rule),
+                     CORS_MATCH_NONE);
+    ck_assert_int_eq(cors_origin_match_narrow(chain, "HTTPS://x", 9, &rule),
+                     CORS_MATCH_MALFORMED);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
     Suite *s = suite_create("cors_origin_rules");
@@ -1000,6 +1034,7 @@ static Suite *rules_suite(void)
     tcase_add_loop_test(tc, test_match_table, 0, N_MATCH_TABLES);
     tcase_add_test(tc, test_match_uses_len);
     tcase_add_test(tc, test_match_too_long);
+    tcase_add_test(tc, test_match_narrow_skips_wide_entries);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("layers");
