@@ -198,6 +198,10 @@ GOOD = [
     ("credentials-off-with-star", "CORSAllowOrigin *\nCORSAllowCredentials Off"),
     ("credentials-wildcard", "CORSAllowOrigin https://*.example.com\nCORSAllowCredentials on"),
     ("max-age-0", "CORSMaxAge 0"),
+    # like every directive, valid in the server config and a virtual host
+    ("preflight-auth-server", "CORSAllowOrigin https://a.example\nCORSPreflightAuth On"),
+    ("preflight-auth-vhost", "<VirtualHost 127.0.0.1:@PORT@>\n    CORSPreflightAuth On\n"
+     "</VirtualHost>"),
     ("max-age-86400", "CORSMaxAge 86400"),
     ("private-network", "CORSAllowPrivateNetwork On"),
     ("private-network-off", "CORSAllowPrivateNetwork Off"),
