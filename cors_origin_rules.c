@@ -678,4 +678,9 @@ void cors_probe_origins(apr_pool_t *p, const unsigned char *rnd,
                           probe_label(p, rnd + 20, 4), port1);
     out[3] = apr_psprintf(p, "http://%s.invalid:%u",
                           probe_label(p, rnd + 24, 4), port2);
+    /* Under real top-level domains too: "https://.*\.com" is as wide. */
+    out[4] = apr_pstrcat(p, "https://", probe_label(p, rnd + 32, 8), ".com",
+                         NULL);
+    out[5] = apr_pstrcat(p, "https://", probe_label(p, rnd + 40, 8), ".org",
+                         NULL);
 }

@@ -131,16 +131,16 @@ void cors_rule_regex(apr_pool_t *p, cors_rule *rule, const char *pattern,
 const char *cors_regex_verb(const char *pattern);
 
 /* How many probe origins cors_probe_origins makes. */
-#define CORS_PROBES 4
+#define CORS_PROBES 6
 
 /* Random bytes cors_probe_origins needs. */
-#define CORS_PROBE_RANDOM_BYTES 32
+#define CORS_PROBE_RANDOM_BYTES 48
 
 /*
  * Origins of no site anyone configures: random labels under ".invalid",
- * http and https, with and without a port, made from
- * CORS_PROBE_RANDOM_BYTES of `rnd`. A regex that matches one of them
- * grants unrelated sites.
+ * http and https, with and without a port, and under ".com" and ".org",
+ * made from CORS_PROBE_RANDOM_BYTES of `rnd`. A regex that matches one of
+ * them grants unrelated sites.
  */
 void cors_probe_origins(apr_pool_t *p, const unsigned char *rnd,
                         const char *out[CORS_PROBES]);
