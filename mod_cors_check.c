@@ -28,6 +28,7 @@
 #include "mod_proxy.h"
 
 #include "apr_hash.h"
+#include "apr_lib.h"
 #include "apr_strings.h"
 
 #include "mod_cors.h"
@@ -192,12 +193,64 @@ static int location_contains(const char *outer, const char *inner)
                || inner[len] == '\0');
 }
 
-/* Whether a regex section matches `path` or a path below it: <Location
- * /a/b> and <LocationMatch ^/a/b/> both apply to /a/b/x. */
+/* Whether one path is `b` or below it, at a '/' boundary. */
+static int path_within(const char *a, apr_size_t alen, const char *b,
+                       apr_size_t blen)
+{
+    return alen >= blen && strncmp(a, b, blen) == 0
+           && (alen == blen || a[blen] == '/' || (blen && b[blen - 1] == '/'));
+}
+
+static apr_size_t trimmed_len(const char *path)
+{
+    apr_size_t len = strlen(path);
+
+    while (len > 1 && path[len - 1] == '/') {
+        len--;
+    }
+    return len;
+}
+
+/* The literal text an anchored pattern starts with ("^/a/b/(f|x)" ->
+ * "/a/b/"), or NULL when it is not anchored: it can match anywhere. */
+static const char *literal_prefix(apr_pool_t *p, const char *pattern)
+{
+    char *out = apr_palloc(p, strlen(pattern) + 1);
+    const char *c = pattern + 1;
+    apr_size_t n = 0;
+
+    if (pattern[0] != '^') {
+        return NULL;
+    }
+    for (; *c && !strchr(".[]()*+?{}|^$", *c); c++) {
+        if (*c == '\\') {
+            if (!c[1] || apr_isalnum(c[1])) {
+                break;          /* \d, \w, ...: no longer literal */
+            }
+            c++;
+        }
+        out[n++] = *c;
+    }
+    /* A quantifier makes the last literal optional. */
+    if (n > 0 && *c && strchr("*?{", *c)) {
+        n--;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/*
+ * Whether a regex section can apply together with the section at `path`:
+ * it matches the path or a path below it, or the literal text it is
+ * anchored to and the path overlap (<LocationMatch "^/a/b/(f|x)"> and
+ * <Location "/a/b"> both apply to /a/b/f).
+ */
 static int regex_covers(apr_pool_t *p, const core_dir_config *outer,
                         const char *path)
 {
     const char *below[3];
+    const char *prefix;
+    apr_size_t plen, len = strlen(path);
     int i;
 
     if (!outer->r) {
@@ -211,7 +264,14 @@ static int regex_covers(apr_pool_t *p, const core_dir_config *outer,
             return 1;
         }
     }
-    return 0;
+    prefix = literal_prefix(p, outer->d);
+    if (!prefix) {
+        return 1;
+    }
+    plen = strlen(prefix);
+    return strncmp(path, prefix, plen) == 0
+           || path_within(prefix, plen, path, trimmed_len(path))
+           || (len && path[len - 1] == '/' && strncmp(prefix, path, len) == 0);
 }
 
 /* The <Location>s that apply together with `l`, in configuration order. */
@@ -331,23 +391,6 @@ static apr_array_header_t *chains_of(apr_pool_t *p,
     return out;
 }
 
-/* Whether one path is `b` or below it, at a '/' boundary. */
-static int path_within(const char *a, apr_size_t alen, const char *b,
-                       apr_size_t blen)
-{
-    return alen >= blen && strncmp(a, b, blen) == 0
-           && (alen == blen || a[blen] == '/' || (blen && b[blen - 1] == '/'));
-}
-
-static apr_size_t trimmed_len(const char *path)
-{
-    apr_size_t len = strlen(path);
-
-    while (len > 1 && path[len - 1] == '/') {
-        len--;
-    }
-    return len;
-}
 
 static int is_alias_directive(const char *name)
 {
