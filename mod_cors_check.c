@@ -10,11 +10,12 @@
  * a <Directory> with the directories that contain it (or a <Proxy>,
  * which takes a directory's place for proxied requests), a <Files>, a
  * <Location> with the locations that contain it, an <If>. A <Location> is
- * combined with the <Directory>s its path overlaps under the DocumentRoot,
- * and any <If> is taken to be true. What this cannot see (an Alias, a
- * .htaccess file, read per request) is refused at request time instead:
- * the check spares admins a surprise, the decision itself never grants
- * a wide entry with credentials.
+ * combined with the <Directory>s its path maps into (DocumentRoot, Alias);
+ * a regex section with what its pattern may match; any <If> is taken to
+ * be true. What this cannot see (a rewrite, a .htaccess file, read per
+ * request) is refused at request time instead: the check spares admins a
+ * surprise, the decision itself never grants a wide entry with
+ * credentials.
  */
 
 #include <string.h>
@@ -55,8 +56,8 @@ typedef struct {
     apr_array_header_t *aliases;    /* alias_map, from every Alias */
     apr_hash_t *reported;           /* messages already logged */
     apr_hash_t *removals;           /* "source text" -> removal_use */
-    int unlikely;                   /* merging a combination that needs an
-                                     * Alias: notes removals, refuses nothing */
+    int unlikely;                   /* merging sections that cannot meet:
+                                     * notes removals, refuses nothing */
     int merges;
     int bad;
 } check_ctx;
@@ -509,8 +510,8 @@ static void check_locations(check_ctx *ctx, const cors_dir_conf *acc,
                                                   section_chain);
         apr_array_header_t *all_ifs = apr_array_copy(ctx->p, ifs);
 
-        /* An unlikely combination still counts for "-x removes nothing":
-         * a warning must not be wrong where an Alias joins them. */
+        /* Sections that cannot meet still count for "-x removes nothing":
+         * a rewrite may join them, and a wrong warning misleads. */
         ctx->unlikely = !may_combine(ctx, dir, loc);
         add_nested(ctx->p, all_ifs, loc->members, 1);
         check_ifs(ctx, merge_chain(ctx, acc, loc->members), all_ifs);
