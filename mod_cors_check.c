@@ -368,6 +368,24 @@ static void add_regex_union(apr_pool_t *p, const apr_array_header_t *secs,
     }
 }
 
+/* `chain` without the regex sections other than `self`. */
+static apr_array_header_t *without_other_regexes(apr_pool_t *p,
+                                                 const apr_array_header_t *chain,
+                                                 const section *self)
+{
+    apr_array_header_t *out = apr_array_make(p, chain->nelts,
+                                             sizeof(section));
+    int i;
+
+    for (i = 0; i < chain->nelts; i++) {
+        const section *k = &APR_ARRAY_IDX(chain, i, section);
+        if (!k->core->r || k->core == self->core) {
+            APR_ARRAY_PUSH(out, section) = *k;
+        }
+    }
+    return out;
+}
+
 /* Every chain in `secs`, built by `chain_of`, after the empty chain. */
 static apr_array_header_t *chains_of(apr_pool_t *p,
                                      const apr_array_header_t *secs,
@@ -384,9 +402,19 @@ static apr_array_header_t *chains_of(apr_pool_t *p,
     c->self = NULL;
     c->members = NULL;
     for (i = 0; i < secs->nelts; i++) {
+        const section *self = &APR_ARRAY_IDX(secs, i, section);
+        apr_array_header_t *members = chain_of(p, secs, self);
+        apr_array_header_t *plain = without_other_regexes(p, members, self);
+
         c = apr_array_push(out);
-        c->self = &APR_ARRAY_IDX(secs, i, section);
-        c->members = chain_of(p, secs, c->self);
+        c->self = self;
+        c->members = members;
+        if (plain->nelts != members->nelts) {
+            /* the patterns may match this path or not: try both */
+            c = apr_array_push(out);
+            c->self = self;
+            c->members = plain;
+        }
     }
     add_regex_union(p, secs, out);
     return out;
