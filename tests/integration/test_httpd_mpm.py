@@ -9,7 +9,6 @@ import base64
 import gzip
 import os
 import subprocess
-
 import time
 
 import pytest
