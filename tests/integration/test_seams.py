@@ -1533,11 +1533,8 @@ KEEP_BACKEND_CONF = r"""
 
 @pytest.fixture(scope="module")
 def keep_backend(request):
-    h = Httpd(KEEP_BACKEND_CONF, load_cors=False, name="seams-keep-backend",
-              docs={"per-origin/x.txt": "backend\n", "star/x.txt": "backend\n"})
-    request.addfinalizer(h.cleanup)
-    h.start()
-    return h
+    return start_server(request, KEEP_BACKEND_CONF, load_cors=False,
+                        docs={"per-origin/x.txt": "backend\n", "star/x.txt": "backend\n"})
 
 
 KEEP_CONF = (CGI_DIR % "k") + r"""
@@ -1687,11 +1684,8 @@ FWD_BACKEND_CONF = r"""
 
 @pytest.fixture(scope="module")
 def fwd_backend(request):
-    h = Httpd(FWD_BACKEND_CONF, load_cors=False, name="seams-fwd-backend",
-              docs={"x.txt": "backend\n", "own/x.txt": "backend-own\n"})
-    request.addfinalizer(h.cleanup)
-    h.start()
-    return h
+    return start_server(request, FWD_BACKEND_CONF, load_cors=False,
+                        docs={"x.txt": "backend\n", "own/x.txt": "backend-own\n"})
 
 
 FWD_CONF = r"""
