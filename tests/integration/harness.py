@@ -600,10 +600,12 @@ def tagged(path):
 
 
 def cors_result(httpd, tagged_path, timeout=3):
-    """The CORS_RESULT logged for the request sent to ``tagged_path``."""
+    """The CORS_RESULT logged for the request sent to ``tagged_path`` (the
+    newest line for that path: the URI httpd logs, which after an internal
+    redirect such as an ErrorDocument page has no query)."""
     deadline = time.time() + timeout
     while True:
-        for e in httpd.access_log():
+        for e in reversed(httpd.access_log()):
             if e["path"] == tagged_path:
                 return e["cors"]
         if time.time() > deadline:

@@ -7,7 +7,6 @@ of the request the client sent.
 """
 
 import gzip
-import time
 
 import pytest
 
@@ -85,19 +84,6 @@ def O(origin):
     return {"Origin": origin}
 
 
-def logged_cors(server, path):
-    """CORS_RESULT of the access-log line for ``path`` (the URI httpd logs
-    after an internal redirect: no query for ErrorDocument pages)."""
-    deadline = time.time() + 3
-    while True:
-        for e in reversed(server.access_log()):
-            if e["path"] == path:
-                return e["cors"]
-        if time.time() > deadline:
-            return None
-        time.sleep(0.05)
-
-
 # -- ErrorDocument ----------------------------------------------------------------
 
 def test_errordocument_outside_policy_gets_original_requests_headers(server):
@@ -105,7 +91,7 @@ def test_errordocument_outside_policy_gets_original_requests_headers(server):
     r = server.get(path, O(APP))
     assert_response(r, 404, GRANT, vary_origin=True)
     assert r.body == b"custom not found\n"
-    assert logged_cors(server, path) == "allowed"
+    assert cors_result(server, path) == "allowed"
 
 
 def test_errordocument_refused_origin_no_headers(server):
@@ -204,7 +190,7 @@ def test_directory_index_subrequest_once(server):
     assert_response(r, 200, GRANT, vary_origin=True)
     assert r.body == b"<p>index</p>\n"
     # mod_dir's fast redirect logs the index file's URI
-    assert logged_cors(server, path.replace("/?", "/index.html?")) == "allowed"
+    assert cors_result(server, path.replace("/?", "/index.html?")) == "allowed"
     r = server.get("/api/dir/", O(EVIL))
     assert_response(r, 200, absent=[ACX], vary_origin=True)
 
