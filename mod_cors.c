@@ -23,7 +23,6 @@
 #include "ap_provider.h"
 #include "mod_auth.h"
 
-#include "apr_atomic.h"
 #include "apr_strings.h"
 
 #include "mod_cors.h"
@@ -31,18 +30,7 @@
 APLOG_USE_MODULE(cors);
 
 #define DEFAULT_PREFLIGHT_STATUS HTTP_NO_CONTENT
-#define LOGGED_VALUE_MAX 128
 
-/* Per request: the decision, made once and shared by every hook. */
-typedef struct {
-    int walked;                 /* the per-directory walk is done */
-    const char *method;         /* as received: an ErrorDocument makes the
-                                 * failed request a GET */
-    int decided;
-    int active;                 /* a policy is in effect */
-    const cors_dir_conf *conf;
-    cors_decision decision;
-} cors_request_state;
 
 static ap_filter_rec_t *cors_filter_handle;
 
@@ -86,84 +74,9 @@ static cors_request request_of(request_rec *r, const char *method)
     return req;
 }
 
-static const char *log_value(apr_pool_t *p, const char *s, apr_size_t len)
-{
-    if (len > LOGGED_VALUE_MAX) {
-        return apr_pstrcat(p, ap_escape_logitem(p, apr_pstrmemdup(p, s,
-                           LOGGED_VALUE_MAX)), "...", NULL);
-    }
-    return ap_escape_logitem(p, apr_pstrmemdup(p, s, len));
-}
-
-/* Once per minute per process and kind: a client must not control how
- * often the module logs at error level. */
-static int error_due(request_rec *r, apr_uint32_t *last_minute)
-{
-    apr_uint32_t minute = (apr_uint32_t)(apr_time_sec(r->request_time) / 60)
-                          + 1;
-
-    return apr_atomic_xchg32(last_minute, minute) != minute;
-}
-
-/* Combinations only a .htaccess can make (configtest refuses the rest). */
-static void log_runtime_danger(request_rec *r, const cors_dir_conf *conf,
-                               const cors_decision *d)
-{
-    static apr_uint32_t wide_logged, expose_logged;
-
-    if ((d->reason == CORS_REASON_ANY_WITH_CREDENTIALS
-         || d->reason == CORS_REASON_WIDE_WITH_CREDENTIALS)
-        && error_due(r, &wide_logged)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "CORSAllowCredentials On (%s) is in effect together "
-                      "with %s (%s): it is not granted to credentialed "
-                      "requests; list the allowed origins (logged at most "
-                      "once a minute)", conf->credentials_source,
-                      cors_wide_entry_reason(r->pool, d->rule),
-                      d->rule->source);
-    }
-    if (d->expose_any_with_credentials && error_due(r, &expose_logged)) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "CORSAllowCredentials On (%s) is in effect together "
-                      "with CORSExposeHeaders *: no header is exposed; list "
-                      "the header names (logged at most once a minute)",
-                      conf->credentials_source);
-    }
-}
-
-static void log_decision(request_rec *r, const cors_dir_conf *conf,
-                         const cors_decision *d)
-{
-    const char *origin = apr_table_get(r->headers_in, "Origin");
-
-    log_runtime_danger(r, conf, d);
-    /* The level tests spare the escaping when nothing would be logged. */
-    if (d->cls != CORS_CLASS_NONE && !d->granted) {
-        if (APLOGrdebug(r)) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "CORS %s refused for origin '%s': %s ('%s')",
-                          d->cls == CORS_CLASS_PREFLIGHT ? "preflight"
-                                                         : "request",
-                          log_value(r->pool, origin, strlen(origin)),
-                          cors_reason_text(d->reason),
-                          log_value(r->pool, d->detail, d->detail_len));
-        }
-    }
-    else if (APLOGrtrace1(r)) {
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                      "CORS %s for origin '%s'%s%s",
-                      cors_decision_result(d),
-                      origin ? log_value(r->pool, origin, strlen(origin))
-                             : "(none)",
-                      d->rule ? ": matched " : "",
-                      d->rule ? log_value(r->pool, d->rule->text,
-                                          strlen(d->rule->text)) : "");
-    }
-}
-
 /* The request whose decision answers `r`: an ErrorDocument page speaks
  * for the request that failed, not for the page's own location. */
-static request_rec *deciding_request(request_rec *r)
+request_rec *cors_deciding_request(request_rec *r)
 {
     while (r->prev && ap_is_HTTP_ERROR(r->prev->status)) {
         r = r->prev;
@@ -171,7 +84,7 @@ static request_rec *deciding_request(request_rec *r)
     return r;
 }
 
-static cors_request_state *request_state(request_rec *r)
+cors_request_state *cors_request_state_of(request_rec *r)
 {
     cors_request_state *st = ap_get_module_config(r->request_config,
                                                   &cors_module);
@@ -200,7 +113,7 @@ static int is_answerable(const request_rec *r, const cors_request_state *st)
 
 static cors_request_state *decide_once(request_rec *r)
 {
-    cors_request_state *st = request_state(r);
+    cors_request_state *st = cors_request_state_of(r);
     cors_request req;
 
     if (st->decided) {
@@ -219,14 +132,14 @@ static cors_request_state *decide_once(request_rec *r)
     cors_decide(r->pool, &st->conf->policy, &req, &st->decision);
     apr_table_setn(r->subprocess_env, "CORS_RESULT",
                    cors_decision_result(&st->decision));
-    log_decision(r, st->conf, &st->decision);
+    cors_log_decision(r, st->conf, &st->decision);
     return st;
 }
 
 /* The decision for `r`; an ErrorDocument page logs its CORS_RESULT too. */
 static cors_request_state *decide(request_rec *r)
 {
-    request_rec *dr = deciding_request(r);
+    request_rec *dr = cors_deciding_request(r);
     cors_request_state *st = decide_once(dr);
 
     if (dr != r && st->active
@@ -245,172 +158,6 @@ static int is_preflight_candidate(const request_rec *r)
 }
 
 /* ------------------------------------------------------------------ */
-/* Writing the answer                                                  */
-
-static int is_cors_header(const char *name)
-{
-    return strncasecmp(name, "Access-Control-", 15) == 0;
-}
-
-static void remove_cors_headers(apr_pool_t *p, apr_table_t *t)
-{
-    const apr_array_header_t *arr = apr_table_elts(t);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
-    apr_array_header_t *names = NULL;
-    int i;
-
-    for (i = 0; i < arr->nelts; i++) {
-        if (e[i].key && is_cors_header(e[i].key)) {
-            if (!names) {
-                names = apr_array_make(p, 4, sizeof(const char *));
-            }
-            APR_ARRAY_PUSH(names, const char *) = e[i].key;
-        }
-    }
-    for (i = 0; names && i < names->nelts; i++) {
-        apr_table_unset(t, APR_ARRAY_IDX(names, i, const char *));
-    }
-}
-
-static void remove_all_cors_headers(request_rec *r)
-{
-    remove_cors_headers(r->pool, r->headers_out);
-    remove_cors_headers(r->pool, r->err_headers_out);
-}
-
-typedef struct {
-    apr_pool_t *p;
-    const char *token;
-    int found;
-} vary_search;
-
-/* Whether a Vary line already names the token (or is "*"). */
-static int vary_line_covers(void *search, const char *key, const char *value)
-{
-    vary_search *vs = search;
-
-    (void)key;
-    if (ap_find_token(vs->p, value, vs->token)
-        || ap_find_token(vs->p, value, "*")) {
-        vs->found = 1;
-        return 0;
-    }
-    return 1;
-}
-
-static void merge_vary(request_rec *r, const char *token)
-{
-    vary_search vs;
-
-    vs.p = r->pool;
-    vs.token = token;
-    vs.found = 0;
-    apr_table_do(vary_line_covers, &vs, r->headers_out, "Vary", NULL);
-    if (!vs.found) {
-        apr_table_do(vary_line_covers, &vs, r->err_headers_out, "Vary",
-                     NULL);
-    }
-    if (!vs.found) {
-        apr_table_mergen(r->headers_out, "Vary", token);
-    }
-}
-
-static void merge_vary_of(request_rec *r, const cors_decision *d,
-                          int kept_per_origin)
-{
-    if (d->vary_origin || kept_per_origin) {
-        merge_vary(r, "Origin");
-    }
-    if (d->vary_request) {
-        merge_vary(r, "Access-Control-Request-Method");
-        merge_vary(r, "Access-Control-Request-Headers");
-    }
-}
-
-static void set_if(apr_table_t *t, const char *name, const char *value)
-{
-    if (value) {
-        apr_table_setn(t, name, value);
-    }
-}
-
-/* A preflight the browser will refuse: refused by the policy, or answered
- * with an error (authentication, an ErrorDocument, a passed-through
- * handler) whatever the policy said. */
-static int is_refused_preflight(const request_rec *r, const cors_decision *d)
-{
-    return d->cls == CORS_CLASS_PREFLIGHT
-           && (!d->granted || !ap_is_HTTP_SUCCESS(r->status));
-}
-
-/* Mark a preflight that the policy granted but the response refuses. */
-static void note_refused(request_rec *r, cors_request_state *st)
-{
-    if (st->decision.granted) {
-        st->decision.granted = 0;
-        apr_table_setn(r->subprocess_env, "CORS_RESULT", "denied");
-        apr_table_setn(deciding_request(r)->subprocess_env, "CORS_RESULT",
-                       "denied");
-    }
-}
-
-static void write_headers(request_rec *r, const cors_decision *d)
-{
-    apr_table_t *t = r->headers_out;
-
-    set_if(t, "Access-Control-Allow-Origin", d->allow_origin);
-    if (d->allow_credentials) {
-        apr_table_setn(t, "Access-Control-Allow-Credentials", "true");
-    }
-    set_if(t, "Access-Control-Expose-Headers", d->expose_headers);
-    set_if(t, "Access-Control-Allow-Methods", d->allow_methods);
-    set_if(t, "Access-Control-Allow-Headers", d->allow_headers);
-    set_if(t, "Access-Control-Max-Age", d->max_age);
-    if (d->allow_private_network) {
-        apr_table_setn(t, "Access-Control-Allow-Private-Network", "true");
-    }
-}
-
-/* The Access-Control-Allow-Origin that Keep leaves alone, or NULL. */
-static const char *kept_allow_origin(request_rec *r,
-                                     const cors_request_state *st)
-{
-    const char *acao;
-
-    if (st->conf->upstream != CORS_UPSTREAM_KEEP) {
-        return NULL;
-    }
-    acao = apr_table_get(r->headers_out, "Access-Control-Allow-Origin");
-    return acao ? acao : apr_table_get(r->err_headers_out,
-                                       "Access-Control-Allow-Origin");
-}
-
-static void write_answer(request_rec *r, cors_request_state *st)
-{
-    const cors_decision *d = &st->decision;
-    const char *kept;
-
-    if (is_refused_preflight(r, d)) {
-        /* No Access-Control-* at all, whoever set it. */
-        note_refused(r, st);
-        remove_all_cors_headers(r);
-        merge_vary_of(r, d, 0);
-        return;
-    }
-    if ((kept = kept_allow_origin(r, st)) != NULL) {
-        /* Keep trusts the backend's answer; a per-origin one still varies
-         * by Origin, whatever the policy here. */
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "CORS: response "
-                      "already has Access-Control-Allow-Origin; kept");
-        merge_vary_of(r, d, strcmp(kept, "*") != 0);
-        return;
-    }
-    remove_all_cors_headers(r);
-    write_headers(r, d);
-    merge_vary_of(r, d, 0);
-}
-
-/* ------------------------------------------------------------------ */
 /* Hooks                                                               */
 
 /* The per-directory walk is done: the policy of every later hook, and the
@@ -418,7 +165,7 @@ static void write_answer(request_rec *r, cors_request_state *st)
 static int cors_post_perdir_config(request_rec *r)
 {
     if (!r->main) {
-        cors_request_state *st = request_state(r);
+        cors_request_state *st = cors_request_state_of(r);
         st->walked = 1;
         st->method = r->method;
     }
@@ -502,7 +249,7 @@ static void cors_insert_filter(request_rec *r)
     /* mod_cache's quick handler inserts filters before any per-directory
      * configuration is known; a cached response already carries the
      * headers (and the Vary) it was stored with. */
-    if (deciding_request(r) == r && !request_state(r)->walked) {
+    if (cors_deciding_request(r) == r && !cors_request_state_of(r)->walked) {
         return;
     }
     insert_cors_filter(r);
@@ -524,7 +271,7 @@ static apr_status_t cors_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     cors_request_state *st = decide(r);
 
     if (st->active) {
-        write_answer(r, st);
+        cors_write_answer(r, st);
     }
     ap_remove_output_filter(f);
     return ap_pass_brigade(f->next, bb);

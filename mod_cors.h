@@ -48,6 +48,36 @@ typedef struct {
     cors_policy policy;                     /* the above, for cors_decide */
 } cors_dir_conf;
 
+/* Per request: the decision, made once and shared by every hook. */
+typedef struct {
+    int walked;                 /* the per-directory walk is done */
+    const char *method;         /* as received: an ErrorDocument makes the
+                                 * failed request a GET */
+    int decided;
+    int active;                 /* a policy is in effect */
+    const cors_dir_conf *conf;
+    cors_decision decision;
+} cors_request_state;
+
+/* mod_cors.c */
+/* The request whose decision answers `r`: an ErrorDocument page speaks
+ * for the request that failed, not for the page's own location. */
+request_rec *cors_deciding_request(request_rec *r);
+cors_request_state *cors_request_state_of(request_rec *r);
+
+/* mod_cors_log.c */
+/* At most LOGGED_VALUE_MAX bytes of `s`, escaped for the error log. */
+const char *cors_log_value(apr_pool_t *p, const char *s, apr_size_t len);
+/* Non-zero at most once per minute per process for each `last_minute`:
+ * a client must not control how often the module logs at error level. */
+int cors_error_due(request_rec *r, apr_uint32_t *last_minute);
+void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
+                       const cors_decision *d);
+
+/* mod_cors_answer.c */
+/* Write the decision into the response headers, with its Vary. */
+void cors_write_answer(request_rec *r, cors_request_state *st);
+
 /* mod_cors_config.c */
 extern const command_rec cors_cmds[];
 void *cors_create_dir_conf(apr_pool_t *p, char *dir);
