@@ -172,10 +172,18 @@ static int cors_post_perdir_config(request_rec *r)
     return OK;
 }
 
+static int is_report_only(const cors_request_state *st)
+{
+    return st->active && st->conf->report_only == 1;
+}
+
+/* Report-only answers nothing, so it exempts nothing and grants nothing
+ * to "Require cors-preflight". */
 static int answers_preflight_itself(const cors_request_state *st)
 {
     return st->active && st->decision.cls == CORS_CLASS_PREFLIGHT
-           && st->decision.granted && st->conf->preflight_passthrough != 1;
+           && st->decision.granted && st->conf->preflight_passthrough != 1
+           && !is_report_only(st);
 }
 
 /*
@@ -214,7 +222,8 @@ static int cors_fixups(request_rec *r)
         return DECLINED;
     }
     st = decide(r);
-    if (!st->active || st->decision.cls != CORS_CLASS_PREFLIGHT) {
+    if (!st->active || st->decision.cls != CORS_CLASS_PREFLIGHT
+        || is_report_only(st)) {
         return DECLINED;
     }
     if (!st->decision.granted) {
@@ -270,7 +279,10 @@ static apr_status_t cors_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     request_rec *r = f->r;
     cors_request_state *st = decide(r);
 
-    if (st->active) {
+    if (is_report_only(st)) {
+        cors_report_response(r, st);
+    }
+    else if (st->active) {
         cors_write_answer(r, st);
     }
     ap_remove_output_filter(f);

@@ -45,6 +45,7 @@ typedef struct {
     int preflight_passthrough;
     int preflight_auth;
     int upstream;
+    int report_only;                        /* CORSReportOnly */
     cors_policy policy;                     /* the above, for cors_decide */
 } cors_dir_conf;
 
@@ -77,6 +78,12 @@ void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
 /* mod_cors_answer.c */
 /* Write the decision into the response headers, with its Vary. */
 void cors_write_answer(request_rec *r, cors_request_state *st);
+
+/* mod_cors_report.c */
+/* CORSReportOnly On: compare the decision with the response as it is,
+ * log each difference at cors:info and set CORS_REPORT. Returns the
+ * number of differences. */
+int cors_report_response(request_rec *r, const cors_request_state *st);
 
 /* mod_cors_config.c */
 extern const command_rec cors_cmds[];
