@@ -117,7 +117,7 @@ static int is_grant_class(cors_diff_class cls)
 
 static void log_difference(request_rec *r, const cors_difference *diff,
                            const cors_request *req, const cors_decision *d,
-                           const cors_response *resp)
+                           const cors_response *resp, const char *line)
 {
     apr_pool_t *p = r->pool;
     const char *cred = !is_grant_class(diff->cls) ? ""
@@ -127,7 +127,7 @@ static void log_difference(request_rec *r, const cors_difference *diff,
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r,
                   "CORS report: %s%s: %s: %s%s%s; origin %s; mod_cors: %s; "
                   "response: %d, Access-Control-Allow-Origin %s, "
-                  "Access-Control-Allow-Credentials %s",
+                  "Access-Control-Allow-Credentials %s; request %s",
                   cors_diff_class_name(diff->cls), cred,
                   cors_diff_class_text(diff->cls), diff->reason,
                   diff->detail ? " " : "",
@@ -136,7 +136,7 @@ static void log_difference(request_rec *r, const cors_difference *diff,
                                : "",
                   quoted(p, req->origin), ours_of(p, d), resp->status,
                   quoted(p, resp->allow_origin),
-                  quoted(p, resp->allow_credentials));
+                  quoted(p, resp->allow_credentials), quoted(p, line));
 }
 
 /* An earlier "differs" (another report-only feature) is never undone. */
@@ -160,9 +160,13 @@ int cors_report_response(request_rec *r, const cors_request_state *st)
     cors_report_compare(&req, &st->decision, &resp,
                         st->conf->upstream == CORS_UPSTREAM_KEEP, &report);
     if (APLOGrinfo(r)) {
+        /* as the client sent it: an error page's request is a GET */
+        const char *line = apr_pstrcat(r->pool, st->method ? st->method
+                                       : dr->method, " ", dr->uri, NULL);
         int i;
         for (i = 0; i < report.count; i++) {
-            log_difference(r, &report.diff[i], &req, &st->decision, &resp);
+            log_difference(r, &report.diff[i], &req, &st->decision, &resp,
+                           line);
         }
     }
     value = report.count ? "differs" : "agree";

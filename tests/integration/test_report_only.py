@@ -528,3 +528,81 @@ def test_core_under_mpm(request, mpm):
         assert r.status == status, (mpm, method, headers, r)
         assert report_of(h, path) == (rep, result), (mpm, method, headers)
     assert len(re.findall(r"CORS report: ", h.error_log())) == 3
+
+
+# -------------------------------------------------------------------------
+# conf-examples/migration-report-only.conf, as shipped (only the log path
+# is moved into the server root).
+
+EXAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "conf-examples", "migration-report-only.conf")
+
+
+def example_body():
+    with open(EXAMPLE) as f:
+        text = f.read()
+    assert '"/var/log/apache2/cors-report.log"' in text
+    return text.replace('"/var/log/apache2/cors-report.log"', '"@ROOT@/logs/cors-report.log"')
+
+
+@pytest.fixture(scope="module")
+def migration(request):
+    h = Httpd(example_body(), docs={"api/a.json": "{}\n"}, name="report-example")
+    request.addfinalizer(h.cleanup)
+    h.start()
+    return h
+
+
+@pytest.fixture(scope="module")
+def migration_recipe_only(request):
+    h = Httpd(without_cors_lines(example_body()), docs={"api/a.json": "{}\n"},
+              name="report-example-recipe")
+    request.addfinalizer(h.cleanup)
+    h.start()
+    return h
+
+
+def example_log(h, path, timeout=3):
+    import time
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with open(os.path.join(h.root, "logs", "cors-report.log")) as f:
+                for line in f.read().splitlines():
+                    if (" %s " % path) in line:
+                        return line
+        except FileNotFoundError:
+            pass
+        if time.time() > deadline:
+            return None
+        time.sleep(0.05)
+
+
+EXAMPLE_ROWS = [
+    ("GET", [("Origin", "https://app.example.com")], None, "agree", "allowed"),
+    ("GET", [("Origin", "https://appxexample.com")],
+     "reflects-unmatched (with credentials)", "differs", "denied"),
+    ("OPTIONS", preflight_headers("https://www.example.com", "DELETE"),
+     "preflight-refuses-granted (with credentials): the response grants the preflight, "
+     "mod_cors would refuse it: method not allowed 'DELETE'", "differs", "denied"),
+    ("OPTIONS", preflight_headers("https://www.example.com", "PUT", "content-type"),
+     None, "agree", "preflight"),
+    ("OPTIONS", preflight_headers("https://evil.example", "PUT"), None, "agree", "denied"),
+]
+
+
+@pytest.mark.parametrize("method,headers,line,report,result", EXAMPLE_ROWS)
+def test_example_reports(migration, migration_recipe_only, method, headers, line, report,
+                         result):
+    path = tagged("/api/a.json")
+    mark = migration.log_mark()
+    got = migration.request(method, path, headers)
+    want = migration_recipe_only.request(method, path, headers)
+    assert comparable(got) == comparable(want), (got, want)
+    lines = report_lines(migration, path, mark)
+    if line:
+        assert len(lines) == 1 and line in lines[0], lines
+    else:
+        assert not lines, lines
+    logged = example_log(migration, path)
+    assert logged and "report=%s cors=%s" % (report, result) in logged, logged
