@@ -139,14 +139,11 @@ static void log_difference(request_rec *r, const cors_difference *diff,
                   quoted(p, resp->allow_credentials), quoted(p, line));
 }
 
-/* An earlier "differs" (another report-only feature) is never undone. */
-static void set_report(request_rec *r, const char *value)
+static int already_differs(const request_rec *r)
 {
     const char *now = apr_table_get(r->subprocess_env, "CORS_REPORT");
 
-    if (!now || strcmp(now, "differs") != 0) {
-        apr_table_setn(r->subprocess_env, "CORS_REPORT", value);
-    }
+    return now && strcmp(now, "differs") == 0;
 }
 
 int cors_report_response(request_rec *r, const cors_request_state *st)
@@ -169,10 +166,11 @@ int cors_report_response(request_rec *r, const cors_request_state *st)
                            line);
         }
     }
-    value = report.count ? "differs" : "agree";
-    set_report(r, value);
-    if (dr != r) {
-        set_report(dr, value);
-    }
+    /* An earlier "differs" (another report-only check, on this request
+     * or the one an error page answers for) is never undone. */
+    value = report.count || already_differs(r) || already_differs(dr)
+            ? "differs" : "agree";
+    apr_table_setn(r->subprocess_env, "CORS_REPORT", value);
+    apr_table_setn(dr->subprocess_env, "CORS_REPORT", value);
     return report.count;
 }

@@ -169,6 +169,8 @@ DIRECTIVES = [
               not_in=("server", "vhost")),
     Directive("CORSUpstreamHeaders", "scalar", _gen_choice("Replace", "Keep"), ("Drop",),
               default="Replace"),
+    Directive("CORSReportOnly", "scalar", _gen_choice("On", "Off", "Off"), ("Maybe",),
+              default="Off"),
 ]
 BY_NAME = {d.name: d for d in DIRECTIVES}
 # How likely a layer writes each directive (origins most often: they make policies).

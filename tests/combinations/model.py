@@ -429,6 +429,8 @@ def expect(cfg, res, req):
     e.runtime_danger = dangerous(p)
     if not p.active:
         return expect_no_policy(cfg, res, req, e)
+    if p.scalar("CORSReportOnly") == "On":
+        return expect_report_only(cfg, res, req, p, e)
     if req.preflight:
         return expect_preflight(cfg, res, req, p, e)
     return expect_actual(cfg, res, req, p, e)
@@ -462,6 +464,28 @@ def expect_no_policy(cfg, res, req, e):
     e.kept_upstream = bool(e.acx)
     e.vary_absent = ("origin",)
     e.cors_result = "-"
+    return e
+
+
+def decision_result(p, req):
+    """CORS_RESULT as the policy decides it (README 6), before any response."""
+    if req.preflight:
+        granted = (origin_granted(p, req) is not None and method_granted(p, req.acrm)
+                   and headers_granted(p, parse_acrh(req.acrh)))
+        return "preflight" if granted else "denied"
+    if not req.cors:
+        return None if p.public else "none"     # README silent under '*'
+    return "allowed" if origin_granted(p, req) else "denied"
+
+
+def expect_report_only(cfg, res, req, p, e):
+    """README 4, CORSReportOnly On: the module changes nothing, so the response
+    is what the context alone makes (as with no policy: the handler's own
+    headers, no exemption from access control, Require cors-preflight grants
+    nothing); CORS_RESULT is still the decision."""
+    expect_no_policy(cfg, res, req, e)
+    e.cors_result = decision_result(p, req)
+    e.why.append("CORSReportOnly On: the response is the context's alone")
     return e
 
 

@@ -316,4 +316,36 @@ ROWS = [
         """    CORSAllowOrigin https://app.example.com
 """, server="CORSAllowOrigin null\nCORSAllowCredentials On\n", configtest="refuses",
         message="null"),
+
+    # ------------------------------------------------ CORSReportOnly (issue 12)
+    # Decisions where the issue is silent: CORS_RESULT under report-only is
+    # the policy's decision, not what the response did (a granted preflight
+    # that auth answers 401 logs "preflight", enforcing would log "denied").
+    Row("report_only_preflight_not_exempt_from_auth",
+        "report-only answers no preflight, exempts nothing and Require cors-preflight "
+        "grants nothing: the CGI's own 401, CORS_RESULT the decision",
+        CGI_DIR + """    <Location "/a/b">
+        CORSReportOnly On
+        CORSAllowOrigin https://app.example.com
+        CORSPreflightAuth On
+""" + BASIC + """        <RequireAny>
+            Require cors-preflight
+            Require valid-user
+        </RequireAny>
+    </Location>
+""", requests=[preflight("/a/b/run.cgi") + ({"status": 401, "handler_ran": False, "acx": {},
+                                             "vary_absent": ["origin"],
+                                             "cors_result": "preflight"},)]),
+    Row("report_only_handler_headers_untouched",
+        "report-only leaves a CGI's own Access-Control-* as they are (no replace, no "
+        "Vary), CORS_RESULT still the decision",
+        CGI_DIR + """    <Location "/a/b">
+        CORSReportOnly On
+        CORSAllowOrigin https://app.example.com
+    </Location>
+""", requests=[("GET", "/a/b/own.cgi", [("Origin", "https://evil.example")],
+                {"status": 200, "handler_ran": True, "cors_result": "denied",
+                 "acx": {"access-control-allow-origin": "*",
+                         "access-control-allow-credentials": "true"},
+                 "vary_absent": ["origin"]})]),
 ]

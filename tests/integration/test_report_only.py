@@ -25,7 +25,7 @@ OTHER = "https://other.example.org"
 USER, PASSWORD = "alice", "secret"
 
 REPORT_LOG = r"""
-LogFormat "%U%q %>s report=%{CORS_REPORT}e result=%{CORS_RESULT}e" report
+LogFormat "%U%<q %>s report=%{CORS_REPORT}e result=%{CORS_RESULT}e" report
 CustomLog "@ROOT@/logs/report_log" report
 """
 
@@ -100,6 +100,8 @@ ProxyPass "/px/" "http://127.0.0.1:@BPORT@/"
         AuthType Basic
         AuthName "private"
         AuthUserFile "@ROOT@/htpasswd"
+        # an error page: the report speaks for the request that failed
+        ErrorDocument 401 /errors/401.html
         <RequireAny>
             Require cors-preflight
             Require valid-user
@@ -122,6 +124,7 @@ DOCS = {
     "star/a.json": "{}\n",
     "private/a.json": "{}\n",
     "cgi-bin/own.cgi": CGI,
+    "errors/401.html": "login first\n",
 }
 BACKEND_DOCS = {"a.json": '{"backend": true}\n'}
 MODULES = ["proxy", "proxy_http", "cgid", "auth_basic", "authn_file", "authn_core",
@@ -353,6 +356,23 @@ def test_preflight_behind_auth_stays_401(server):
     r = server.request("OPTIONS", path, preflight_headers(APP, "PUT", "content-type"))
     assert r.status == 401, r
     assert r.has("WWW-Authenticate")
+    assert r.body == b"login first\n"
+
+
+def test_actual_request_behind_auth(server):
+    """Granted by mod_cors, 401 from auth answered by a local ErrorDocument:
+    the recipe's headers (set for /private/) are not on the error page, so
+    the browser cannot read the 401; mod_cors would answer it (README 8)."""
+    path = tagged("/private/a.json")
+    mark = server.log_mark()
+    r = server.get(path, headers={"Origin": APP})
+    assert r.status == 401 and r.body == b"login first\n"
+    assert not r.acx(), r
+    lines = report_lines(server, path, mark)
+    tags = sorted(re.search(r"CORS report: ([\w-]+)", l).group(1) for l in lines)
+    assert tags == ["grants-refused", "vary-missing"], lines     # nor its Vary
+    assert all("request 'GET /private/a.json'" in l for l in lines), lines
+    assert report_of(server, path) == ("differs", "allowed")
 
 
 def test_enforcing_same_location_answers_204(request, backend):
