@@ -12,6 +12,7 @@ nor exempted from authentication; .htaccess; merging; the three MPMs.
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -169,7 +170,6 @@ def plain(request, backend):
 
 def report_of(h, path, timeout=3):
     """(CORS_REPORT, CORS_RESULT) logged for the request to ``path``."""
-    import time
     deadline = time.time() + timeout
     log = os.path.join(h.root, "logs", "report_log")
     while True:
@@ -187,12 +187,13 @@ def report_of(h, path, timeout=3):
 
 
 def report_lines(h, path, since):
-    """The 'CORS report:' lines logged for ``path`` since ``since``."""
-    # the error log names the request only through the tagged URI it
-    # carries in [client ...] lines; requests here are sequential, so the
-    # lines since the mark are this request's
+    """The 'CORS report:' lines logged since ``since`` for ``path``'s URI
+    (requests here are sequential: the lines since the mark are this
+    request's; the URI, without the query tag, is in each line)."""
+    uri = path.split("?")[0]
     h.wait_error_log(r"CORS report: ", since=since, timeout=0.5)
-    return [l for l in h.error_log_lines(since) if "CORS report: " in l]
+    return [l for l in h.error_log_lines(since)
+            if "CORS report: " in l and (" %s'" % uri) in l]
 
 
 def send(h, method, path, headers):
@@ -516,7 +517,7 @@ def test_hostile_values_escaped(server):
     mark = server.log_mark()
     r = server.get(tagged("/api/a.json"), headers={"Origin": origin})
     assert r.status == 200
-    lines = report_lines(server, "", mark)
+    lines = report_lines(server, "/api/a.json", mark)
     assert any("reflects-unmatched" in l for l in lines), lines
     for line in lines:
         assert "\ufffd" not in line, line      # no raw byte (read with errors=replace)
@@ -583,7 +584,6 @@ def migration_recipe_only(request):
 
 
 def example_log(h, path, timeout=3):
-    import time
     deadline = time.time() + timeout
     while True:
         try:
