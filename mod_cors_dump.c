@@ -26,7 +26,7 @@
 typedef struct {
     apr_pool_t *p;
     apr_file_t *out;
-    apr_hash_t *ordinal;        /* ap_directive_t* -> int*, tree order */
+    apr_hash_t *ordinal;        /* "file:line" -> int*, tree order */
     apr_hash_t *line_at;        /* "file:line" -> ap_directive_t* */
     int next;
 } dump_ctx;
@@ -36,6 +36,8 @@ typedef struct {
     const ap_directive_t *node; /* the section; NULL: the server level */
     int ordinal;
     const cors_dir_conf *merged;
+    int local;                  /* a section of the virtual host's own is
+                                 * in the merge (always, in the main one) */
 } dump_entry;
 
 /* An origin entry in effect, with where it sorts. */
@@ -95,20 +97,27 @@ static void number_tree(dump_ctx *ctx, const ap_directive_t *d)
 {
     for (; d; d = d->next) {
         int *n = apr_palloc(ctx->p, sizeof(*n));
+        const char *src = source_of(ctx->p, d);
 
         *n = ctx->next++;
-        apr_hash_set(ctx->ordinal, d, sizeof(d), n);
-        apr_hash_set(ctx->line_at, source_of(ctx->p, d), APR_HASH_KEY_STRING,
-                     d);
+        if (!apr_hash_get(ctx->ordinal, src, APR_HASH_KEY_STRING)) {
+            apr_hash_set(ctx->ordinal, src, APR_HASH_KEY_STRING, n);
+            apr_hash_set(ctx->line_at, src, APR_HASH_KEY_STRING, d);
+        }
         number_tree(ctx, d->first_child);
     }
 }
 
-static int ordinal_of(const dump_ctx *ctx, const ap_directive_t *d)
+static int ordinal_at(const dump_ctx *ctx, const char *source)
 {
-    const int *n = d ? apr_hash_get(ctx->ordinal, d, sizeof(d)) : NULL;
+    const int *n = apr_hash_get(ctx->ordinal, source, APR_HASH_KEY_STRING);
 
     return n ? *n : -1;
+}
+
+static int ordinal_of(dump_ctx *ctx, const ap_directive_t *d)
+{
+    return d ? ordinal_at(ctx, source_of(ctx->p, d)) : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -135,8 +144,14 @@ static const cors_dir_conf *merge_one(apr_pool_t *p, const cors_dir_conf *acc,
                      : acc;
 }
 
+static int in_own_vhost(const cors_section *sec)
+{
+    return sec->conf && in_virtual_host(section_of_line(sec->conf->line));
+}
+
 static void add_entry(dump_ctx *ctx, apr_array_header_t *entries,
-                      const cors_section *sec, const cors_dir_conf *merged)
+                      const cors_section *sec, const cors_dir_conf *merged,
+                      int local)
 {
     dump_entry *e;
 
@@ -147,11 +162,13 @@ static void add_entry(dump_ctx *ctx, apr_array_header_t *entries,
     e->node = section_of_line(sec->conf->line);
     e->ordinal = ordinal_of(ctx, e->node);
     e->merged = merged;
+    e->local = local;
 }
 
 /* Each <If>, <ElseIf>, <Else> over `acc`, and the ones nested in it. */
 static void add_ifs(dump_ctx *ctx, apr_array_header_t *entries,
-                    const cors_dir_conf *acc, const apr_array_header_t *vecs)
+                    const cors_dir_conf *acc, const apr_array_header_t *vecs,
+                    int local)
 {
     apr_array_header_t *ifs = cors_sections_of(ctx->p, vecs);
     int i;
@@ -159,14 +176,16 @@ static void add_ifs(dump_ctx *ctx, apr_array_header_t *entries,
     for (i = 0; i < ifs->nelts; i++) {
         const cors_section *sec = &APR_ARRAY_IDX(ifs, i, cors_section);
         const cors_dir_conf *m = merge_one(ctx->p, acc, sec);
+        int here = local || in_own_vhost(sec);
 
-        add_entry(ctx, entries, sec, m);
-        add_ifs(ctx, entries, m, sec->core->sec_if);
+        add_entry(ctx, entries, sec, m, here);
+        add_ifs(ctx, entries, m, sec->core->sec_if, here);
     }
 }
 
 static void add_files(dump_ctx *ctx, apr_array_header_t *entries,
-                      const cors_dir_conf *acc, const apr_array_header_t *vecs)
+                      const cors_dir_conf *acc, const apr_array_header_t *vecs,
+                      int local)
 {
     apr_array_header_t *files = cors_sections_of(ctx->p, vecs);
     int i;
@@ -174,9 +193,10 @@ static void add_files(dump_ctx *ctx, apr_array_header_t *entries,
     for (i = 0; i < files->nelts; i++) {
         const cors_section *sec = &APR_ARRAY_IDX(files, i, cors_section);
         const cors_dir_conf *m = merge_one(ctx->p, acc, sec);
+        int here = local || in_own_vhost(sec);
 
-        add_entry(ctx, entries, sec, m);
-        add_ifs(ctx, entries, m, sec->core->sec_if);
+        add_entry(ctx, entries, sec, m, here);
+        add_ifs(ctx, entries, m, sec->core->sec_if, here);
     }
 }
 
@@ -186,7 +206,8 @@ static void add_kind(dump_ctx *ctx, apr_array_header_t *entries,
                      const cors_dir_conf *root, const apr_array_header_t *vecs,
                      apr_array_header_t *(*chain_of)(apr_pool_t *,
                                                      const apr_array_header_t *,
-                                                     const cors_section *))
+                                                     const cors_section *),
+                     int local)
 {
     apr_array_header_t *secs = cors_sections_of(ctx->p, vecs);
     int i;
@@ -196,10 +217,14 @@ static void add_kind(dump_ctx *ctx, apr_array_header_t *entries,
         apr_array_header_t *chain = cors_without_other_regexes(ctx->p,
                                         chain_of(ctx->p, secs, sec), sec);
         const cors_dir_conf *m = merge_all(ctx->p, root, chain);
+        int here = local, j;
 
-        add_entry(ctx, entries, sec, m);
-        add_files(ctx, entries, m, sec->core->sec_file);
-        add_ifs(ctx, entries, m, sec->core->sec_if);
+        for (j = 0; j < chain->nelts; j++) {
+            here |= in_own_vhost(&APR_ARRAY_IDX(chain, j, cors_section));
+        }
+        add_entry(ctx, entries, sec, m, here);
+        add_files(ctx, entries, m, sec->core->sec_file, here);
+        add_ifs(ctx, entries, m, sec->core->sec_if, here);
     }
 }
 
@@ -213,7 +238,7 @@ static int by_ordinal(const void *a, const void *b)
 /* The sections of `s` to print, in configuration order. */
 static apr_array_header_t *entries_of(dump_ctx *ctx, server_rec *s,
                                       const cors_dir_conf *root,
-                                      int own_server_level)
+                                      int own_server_level, int local)
 {
     core_server_config *sconf = ap_get_core_module_config(s->module_config);
     const core_dir_config *base = ap_get_core_module_config(s->lookup_defaults);
@@ -225,11 +250,12 @@ static apr_array_header_t *entries_of(dump_ctx *ctx, server_rec *s,
         e->node = NULL;
         e->ordinal = -1;
         e->merged = root;
+        e->local = 1;
     }
-    add_kind(ctx, entries, root, sconf->sec_dir, cors_directory_chain);
-    add_files(ctx, entries, root, base->sec_file);
-    add_kind(ctx, entries, root, sconf->sec_url, cors_location_chain);
-    add_ifs(ctx, entries, root, base->sec_if);
+    add_kind(ctx, entries, root, sconf->sec_dir, cors_directory_chain, local);
+    add_files(ctx, entries, root, base->sec_file, local);
+    add_kind(ctx, entries, root, sconf->sec_url, cors_location_chain, local);
+    add_ifs(ctx, entries, root, base->sec_if, local);
     qsort(entries->elts, entries->nelts, sizeof(dump_entry), by_ordinal);
     return entries;
 }
@@ -424,14 +450,19 @@ static void print_policy(dump_ctx *ctx, const cors_dir_conf *c)
                 c->report_only_source);
 }
 
-static void print_entries(dump_ctx *ctx, const apr_array_header_t *entries,
-                          int in_vhost)
+/* Returns how many it printed. */
+static int print_entries(dump_ctx *ctx, const apr_array_header_t *entries,
+                         int in_vhost)
 {
-    int i;
+    int i, printed = 0;
 
     for (i = 0; i < entries->nelts; i++) {
         const dump_entry *e = &APR_ARRAY_IDX(entries, i, dump_entry);
 
+        if (!e->local) {
+            continue;
+        }
+        printed++;
         if (!e->node) {
             apr_file_printf(ctx->out, "  server level:\n");
         }
@@ -443,6 +474,7 @@ static void print_entries(dump_ctx *ctx, const apr_array_header_t *entries,
         }
         print_policy(ctx, e->merged);
     }
+    return printed;
 }
 
 static void dump_server(dump_ctx *ctx, server_rec *s,
@@ -452,7 +484,7 @@ static void dump_server(dump_ctx *ctx, server_rec *s,
                                                      &cors_module);
     const cors_dir_conf *root;
     apr_array_header_t *entries;
-    int own;
+    int own, printed;
 
     if (!s->is_virtual) {
         apr_file_printf(ctx->out, "main server %s:\n", s->server_hostname);
@@ -469,24 +501,34 @@ static void dump_server(dump_ctx *ctx, server_rec *s,
         root = base;
         own = base != main_conf;
     }
-    entries = entries_of(ctx, s, root, own);
-    if (s->is_virtual && !own) {
-        int i, mine = 0;
-        for (i = 0; i < entries->nelts; i++) {
-            mine |= in_virtual_host(APR_ARRAY_IDX(entries, i,
-                                                  dump_entry).node);
-        }
-        if (!mine) {
-            apr_file_printf(ctx->out, "  no mod_cors directive of its own: "
-                            "the main server's sections apply as above\n");
-            return;
-        }
+    /* Without a server-level line of its own, a virtual host gets the
+     * main server's sections as printed there, unless one of its own
+     * sections merges with them. */
+    entries = entries_of(ctx, s, root, own, !s->is_virtual || own);
+    printed = print_entries(ctx, entries, s->is_virtual);
+    if (printed == 0 && entries->nelts > 0) {
+        apr_file_printf(ctx->out, "  no mod_cors directive of its own: the "
+                        "main server's sections apply as printed above\n");
     }
-    if (entries->nelts == 0) {
+    else if (printed < entries->nelts) {
+        apr_file_printf(ctx->out, "  the main server's other sections "
+                        "apply as printed above\n");
+    }
+    else if (entries->nelts == 0) {
         apr_file_printf(ctx->out, "  no mod_cors directive\n");
-        return;
     }
-    print_entries(ctx, entries, s->is_virtual);
+}
+
+typedef struct {
+    server_rec *s;
+    int ordinal;
+} dump_server_at;
+
+static int by_server_ordinal(const void *a, const void *b)
+{
+    const dump_server_at *x = a, *y = b;
+
+    return (x->ordinal > y->ordinal) - (x->ordinal < y->ordinal);
 }
 
 static void cors_dump_test_config(apr_pool_t *pconf, server_rec *main_server)
@@ -494,6 +536,8 @@ static void cors_dump_test_config(apr_pool_t *pconf, server_rec *main_server)
     dump_ctx ctx;
     server_rec *s;
     const cors_dir_conf *main_conf;
+    apr_array_header_t *servers;
+    int i;
 
     if (!ap_exists_config_define("DUMP_CORS")) {
         return;
@@ -511,10 +555,21 @@ static void cors_dump_test_config(apr_pool_t *pconf, server_rec *main_server)
     apr_file_printf(ctx.out, "CORS policy in effect (DUMP_CORS):\n"
         "  .htaccess files are not included: httpd reads them per request.\n"
         "  Each section is merged over its server and the sections that "
-        "contain it\n  (a regex section that may also match is not "
-        "merged in); unset values say (default).\n");
+        "contain it;\n  regex sections that may also match are not merged "
+        "in.\n  (default): the value is set nowhere.\n");
+    servers = apr_array_make(ctx.p, 8, sizeof(dump_server_at));
     for (s = main_server; s; s = s->next) {
-        dump_server(&ctx, s, main_conf);
+        dump_server_at *at = apr_array_push(servers);
+        at->s = s;
+        at->ordinal = s->is_virtual ? ordinal_at(&ctx, apr_psprintf(ctx.p,
+                          "%s:%u", s->defn_name, s->defn_line_number)) : -1;
+    }
+    /* httpd keeps its virtual hosts newest first */
+    qsort(servers->elts, servers->nelts, sizeof(dump_server_at),
+          by_server_ordinal);
+    for (i = 0; i < servers->nelts; i++) {
+        dump_server(&ctx, APR_ARRAY_IDX(servers, i, dump_server_at).s,
+                    main_conf);
     }
     apr_file_flush(ctx.out);
     apr_pool_destroy(ctx.p);
