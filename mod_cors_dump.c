@@ -202,12 +202,13 @@ static void add_files(dump_ctx *ctx, apr_array_header_t *entries,
 
 /* Every <Directory> or every <Location> (`chain_of`), each over the
  * sections of its kind that contain it. */
+typedef apr_array_header_t *(*chain_fn)(apr_pool_t *,
+                                        const apr_array_header_t *,
+                                        const cors_section *);
+
 static void add_kind(dump_ctx *ctx, apr_array_header_t *entries,
                      const cors_dir_conf *root, const apr_array_header_t *vecs,
-                     apr_array_header_t *(*chain_of)(apr_pool_t *,
-                                                     const apr_array_header_t *,
-                                                     const cors_section *),
-                     int local)
+                     chain_fn chain_of, int local)
 {
     apr_array_header_t *secs = cors_sections_of(ctx->p, vecs);
     int i;
@@ -241,7 +242,8 @@ static apr_array_header_t *entries_of(dump_ctx *ctx, server_rec *s,
                                       int own_server_level, int local)
 {
     core_server_config *sconf = ap_get_core_module_config(s->module_config);
-    const core_dir_config *base = ap_get_core_module_config(s->lookup_defaults);
+    const core_dir_config *base =
+        ap_get_core_module_config(s->lookup_defaults);
     apr_array_header_t *entries = apr_array_make(ctx->p, 8,
                                                  sizeof(dump_entry));
 
