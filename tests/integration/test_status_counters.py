@@ -33,7 +33,12 @@ VHOSTS = r'''
         CORSAllowOrigin https://app.example.com
         CORSAllowMethods GET POST
         CORSAllowHeaders X-Token
+        ErrorDocument 404 /api/x.txt
     </Location>
+    <Directory "@DOCROOT@/api">
+        RewriteEngine On
+        RewriteRule ^alias\.txt$ x.txt [L]
+    </Directory>
     <Directory "@DOCROOT@/cred-any">
         CORSAllowCredentials On
     </Directory>
@@ -194,6 +199,16 @@ def test_each_outcome_counts_once_in_its_bucket(h, method, path, headers, bucket
     if bucket.startswith("CORSRefused"):
         expected["CORSRefused"] = 1
     assert delta(before, auto(h)) == expected
+
+
+@pytest.mark.parametrize("path,status", [("/api/alias.txt", 200), ("/api/missing.txt", 404)],
+                         ids=["internal-redirect", "error-document"])
+def test_a_redirected_request_counts_once(h, path, status):
+    before = auto(h)
+    r = get(h, path, headers=[("Origin", ALLOWED)])
+    assert r.status == status and r.body == b"x\n"
+    assert r.get("Access-Control-Allow-Origin") == ALLOWED
+    assert delta(before, auto(h)) == {"CORSRequests": 1, "CORSGranted": 1}
 
 
 def test_request_outside_any_policy_counts_nothing(h):
