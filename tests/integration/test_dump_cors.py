@@ -8,12 +8,13 @@ The expected outputs are written out in full: ``<<text>>`` stands for the
 "file:line" of the configuration line that contains ``text``.
 """
 
+import os
 import re
 import subprocess
 
 import pytest
 
-from harness import Httpd
+from harness import REPO, Httpd
 
 MAIN = r'''
 CORSAllowOrigin https://app.example.com https://*.example.org http://localhost:*
@@ -333,3 +334,41 @@ def test_htaccess_is_named_as_not_included(make):
     assert rc == 0
     assert ".htaccess files are not included" in out
     assert "from-htaccess" not in out
+
+
+def readme_example():
+    """The README's example configuration and its DUMP_CORS output."""
+    with open(os.path.join(REPO, "README")) as f:
+        readme = f.read()
+    m = re.search(r"With `/etc/apache2/cors.conf`:\n\n(.+?)\n\n`apachectl -t -D DUMP_CORS` "
+                  r"prints[^\n]*\n\n(.+?)\n\n(?! )", readme, re.S)
+    assert m, "README has no DUMP_CORS example"
+    unindent = lambda block: "\n".join(l[4:] for l in block.split("\n")) + "\n"
+    return unindent(m.group(1)), unindent(m.group(2))
+
+
+def elide_like(shown, actual):
+    """`actual` with the section bodies that `shown` cuts to '...' cut too."""
+    cut = {shown.split("\n")[i - 1] for i, l in enumerate(shown.split("\n")) if l == "    ..."}
+    out, skipping = [], False
+    for line in actual.split("\n"):
+        if line.startswith("  ") and not line.startswith("   "):
+            skipping = False
+        if not skipping:
+            out.append(line)
+        if line in cut:
+            out.append("    ...")
+            skipping = True
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def test_readme_example_is_what_it_prints(make):
+    conf, shown = readme_example()
+    h = make("Include @ROOT@/cors.conf\n")
+    with open(os.path.join(h.root, "cors.conf"), "w") as f:
+        f.write(conf)
+    rc, out, err = run(h, "-t", "-D", "DUMP_CORS")
+    assert rc == 0, err
+    out = (out.replace(os.path.join(h.root, "cors.conf"), "/etc/apache2/cors.conf")
+           .replace("main server 127.0.0.1:", "main server www.example.com:"))
+    assert elide_like(shown, out) == shown
