@@ -3,9 +3,9 @@
 /*
  * mod_cors_dump.c: apachectl -t -D DUMP_CORS, like -D DUMP_VHOSTS, prints
  * for the main server and each virtual host the policy in effect in every
- * section that holds a mod_cors directive: the section merged over its
- * server and the sections that contain it, each value with the file:line
- * it comes from. The chains are mod_cors_check.c's, without the regex
+ * section that holds a mod_cors directive (<Proxy> too): the section
+ * merged over its server and the sections that contain it, each value
+ * with the file:line it comes from. The chains are mod_cors_check.c's, without the regex
  * sections that only may match; the order is the configuration's.
  */
 
@@ -16,6 +16,7 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "util_cfgtree.h"
+#include "mod_proxy.h"
 
 #include "apr_file_io.h"
 #include "apr_hash.h"
@@ -229,6 +230,29 @@ static void add_kind(dump_ctx *ctx, apr_array_header_t *entries,
     }
 }
 
+/* mod_proxy's <Proxy> sections, each over the server level: they take a
+ * directory's place for proxied requests. */
+static void add_proxies(dump_ctx *ctx, apr_array_header_t *entries,
+                        server_rec *s, const cors_dir_conf *root, int local)
+{
+    module *proxy = ap_find_linked_module("mod_proxy.c");
+    const proxy_server_conf *pconf = proxy
+        ? ap_get_module_config(s->module_config, proxy) : NULL;
+    apr_array_header_t *secs;
+    int i;
+
+    if (!pconf || !pconf->sec_proxy) {
+        return;
+    }
+    secs = cors_sections_of(ctx->p, pconf->sec_proxy);
+    for (i = 0; i < secs->nelts; i++) {
+        const cors_section *sec = &APR_ARRAY_IDX(secs, i, cors_section);
+
+        add_entry(ctx, entries, sec, merge_one(ctx->p, root, sec),
+                  local || in_own_vhost(sec));
+    }
+}
+
 static int by_ordinal(const void *a, const void *b)
 {
     const dump_entry *x = a, *y = b;
@@ -255,6 +279,7 @@ static apr_array_header_t *entries_of(dump_ctx *ctx, server_rec *s,
         e->local = 1;
     }
     add_kind(ctx, entries, root, sconf->sec_dir, cors_directory_chain, local);
+    add_proxies(ctx, entries, s, root, local);
     add_files(ctx, entries, root, base->sec_file, local);
     add_kind(ctx, entries, root, sconf->sec_url, cors_location_chain, local);
     add_ifs(ctx, entries, root, base->sec_if, local);

@@ -286,6 +286,41 @@ def test_virtual_hosts_in_configuration_order(make):
     assert out == expected(h, VHOSTS_EXPECTED)
 
 
+PROXY = r'''
+CORSAllowOrigin https://app.example.com
+<Proxy "http://backend.internal/*">
+    CORSAllowCredentials On
+</Proxy>
+ProxyPass "/be/" "http://backend.internal/"
+'''
+
+PROXY_EXPECTED = HEADER + '''main server 127.0.0.1:
+  server level:
+    origins:
+      https://app.example.com  exact  (<<CORSAllowOrigin>>)
+    methods: GET, HEAD, POST  (default)
+    allow headers: none  (default)
+    expose headers: none  (default)
+    credentials: Off  (default)
+    max-age: not sent  (default)
+''' + REST_DEFAULT + '''  <Proxy "http://backend.internal/*"> (<<<Proxy>>)
+    origins:
+      https://app.example.com  exact  (<<CORSAllowOrigin>>)
+    methods: GET, HEAD, POST  (default)
+    allow headers: none  (default)
+    expose headers: none  (default)
+    credentials: On  (<<CORSAllowCredentials On>>)
+    max-age: not sent  (default)
+''' + REST_DEFAULT
+
+
+def test_proxy_sections(make):
+    h = make(PROXY, modules=["proxy", "proxy_http"])
+    rc, out, err = run(h, "-t", "-D", "DUMP_CORS")
+    assert rc == 0, err
+    assert out == expected(h, PROXY_EXPECTED)
+
+
 def test_output_is_stable(make):
     h = make(MAIN + VHOSTS)
     outs = {run(h, "-t", "-D", "DUMP_CORS")[1] for _ in range(3)}
