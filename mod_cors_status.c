@@ -172,16 +172,19 @@ static apr_status_t create_segment(apr_pool_t *pool, apr_pool_t *pconf,
     return apr_shm_create(shm, size, file, pool);
 }
 
-/* The counts of the old segment's slot with the same key, once. */
-static void carry_over(counter_segment *old, counter_slot *slot)
+/* The counts of the old segment's slot with the same key, once (`used`
+ * marks the slots taken). The old segment stays as it is: the old
+ * generation's children still show it until they exit. */
+static void carry_over(const counter_segment *old, char *used,
+                       counter_slot *slot)
 {
     apr_uint64_t i;
 
     for (i = 0; old && i < old->slots; i++) {
-        counter_slot *o = &old->slot[i];
-        if (o->key[0] && strcmp(o->key, slot->key) == 0) {
+        const counter_slot *o = &old->slot[i];
+        if (!used[i] && strcmp(o->key, slot->key) == 0) {
             memcpy(slot->count, o->count, sizeof(slot->count));
-            o->key[0] = '\0';
+            used[i] = 1;
             return;
         }
     }
@@ -193,6 +196,7 @@ static int cors_status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     apr_pool_t *keep = main_server->process->pool;
     apr_shm_t *old = NULL, *shm;
     counter_segment *was;
+    char *used;
     server_rec *s;
     apr_size_t n = 0;
     apr_status_t rv;
@@ -215,6 +219,7 @@ static int cors_status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
     }
     apr_pool_userdata_get((void **)&old, SHM_USERDATA, keep);
     was = old ? apr_shm_baseaddr_get(old) : NULL;
+    used = apr_pcalloc(ptemp, was ? (apr_size_t)was->slots + 1 : 1);
     segment = apr_shm_baseaddr_get(shm);
     memset(segment, 0, apr_shm_size_get(shm));
     segment->slots = n;
@@ -222,7 +227,7 @@ static int cors_status_post_config(apr_pool_t *pconf, apr_pool_t *plog,
         cors_server_conf *conf = ap_get_module_config(s->module_config,
                                                       &cors_module);
         apr_cpystrn(segment->slot[n].key, key_of(ptemp, s), KEY_MAX);
-        carry_over(was, &segment->slot[n]);
+        carry_over(was, used, &segment->slot[n]);
         conf->slot = (int)n;
     }
     if (old) {
