@@ -41,6 +41,8 @@ typedef struct {
     cors_list_mode mode;
     cors_token_list *set;         /* names given (REPLACE) or added (EDIT) */
     cors_token_list *removed;     /* names removed (EDIT) */
+    const char *source;           /* "file:line" of its lines, set by the
+                                   * caller; NULL: unknown */
 } cors_token_edit;
 
 cors_token_list *cors_token_list_make(apr_pool_t *p, int case_insensitive);

@@ -133,6 +133,7 @@ static cors_request_state *decide_once(request_rec *r)
     apr_table_setn(r->subprocess_env, "CORS_RESULT",
                    cors_decision_result(&st->decision));
     cors_log_decision(r, st->conf, &st->decision);
+    cors_count_decision(r, &st->decision);
     return st;
 }
 
@@ -336,13 +337,15 @@ static void register_hooks(apr_pool_t *p)
                               AUTHZ_PROVIDER_VERSION,
                               &cors_preflight_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
+    cors_dump_register_hooks(p);
+    cors_status_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA cors_module = {
     STANDARD20_MODULE_STUFF,
     cors_create_dir_conf,
     cors_merge_dir_conf,
-    NULL,
+    cors_create_server_conf,
     NULL,
     cors_cmds,
     register_hooks,

@@ -12,6 +12,7 @@
 
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 
 #include "cors_policy.h"
 
@@ -28,7 +29,8 @@ typedef struct {
     const cors_token_list *list;            /* in effect; NULL: default */
 } cors_list_conf;
 
-/* One configuration section, or several merged. */
+/* One configuration section, or several merged. Each *_source is the
+ * "file:line" of the value in effect (NULL: the default), for DUMP_CORS. */
 typedef struct {
     cors_origin_layer *origin_layer;        /* this section's lines */
     const cors_origin_chain *origins;       /* in effect */
@@ -39,13 +41,22 @@ typedef struct {
     const char *credentials_source;         /* "file:line" */
     int max_age;
     const char *max_age_text;
+    const char *max_age_source;
     int private_network;
+    const char *private_network_source;
     int preflight_status;
     const char *preflight_status_line;      /* for codes httpd lacks */
+    const char *preflight_status_source;
     int preflight_passthrough;
+    const char *preflight_passthrough_source;
     int preflight_auth;
+    const char *preflight_auth_source;
     int upstream;
-    int report_only;                        /* CORSReportOnly */
+    const char *upstream_source;
+    int report_only;
+    const char *report_only_source;
+    const ap_directive_t *line;             /* the section's last mod_cors
+                                             * line, for DUMP_CORS */
     cors_policy policy;                     /* the above, for cors_decide */
 } cors_dir_conf;
 
@@ -101,5 +112,52 @@ const char *cors_regex_probe_hit(const cors_rule *rule);
 /* mod_cors_check.c */
 int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                       apr_pool_t *ptemp, server_rec *s);
+/* A configuration section as the check and DUMP_CORS see it. */
+typedef struct {
+    const core_dir_config *core;    /* NULL in a <Proxy> section */
+    const cors_dir_conf *conf;      /* NULL: no mod_cors directive here */
+    int is_proxy;                   /* a <Proxy> section (mod_proxy's) */
+} cors_section;
+/* The sections of an array of section vectors (sec_dir, sec_url, ...). */
+apr_array_header_t *cors_sections_of(apr_pool_t *p,
+                                     const apr_array_header_t *vecs);
+/* The sections of `dirs` (`locs`) that apply together with `d` (`l`),
+ * in merge order, itself included; regex sections that may match too. */
+apr_array_header_t *cors_directory_chain(apr_pool_t *p,
+                                         const apr_array_header_t *dirs,
+                                         const cors_section *d);
+apr_array_header_t *cors_location_chain(apr_pool_t *p,
+                                        const apr_array_header_t *locs,
+                                        const cors_section *l);
+/* `chain` without the regex sections other than `self`. */
+apr_array_header_t *cors_without_other_regexes(apr_pool_t *p,
+                                               const apr_array_header_t *chain,
+                                               const cors_section *self);
+
+/* mod_cors_dump.c: apachectl -t -D DUMP_CORS */
+void cors_dump_register_hooks(apr_pool_t *p);
+
+/* mod_cors_status.c: counters in server-status. One bucket per outcome
+ * of a decision (a request under a policy counts in exactly one), then
+ * events that come on top of a decision. */
+typedef enum {
+    CORS_COUNT_NO_ORIGIN = 0,       /* under a policy, not a CORS request */
+    CORS_COUNT_GRANTED,             /* granted actual request */
+    CORS_COUNT_PREFLIGHT_GRANTED,
+    CORS_COUNT_REFUSED,             /* + cors_reason - 1, each reason */
+    CORS_COUNT_REPORT_DIFFERENCE = CORS_COUNT_REFUSED
+                                   + CORS_REASON_HEADER_NOT_ALLOWED,
+    CORS_COUNT_PROTECTION_BLOCKED,
+    CORS_COUNT_PROTECTION_REPORTED,
+    CORS_COUNTERS
+} cors_counter;
+void *cors_create_server_conf(apr_pool_t *p, server_rec *s);
+void cors_status_register_hooks(apr_pool_t *p);
+cors_counter cors_counter_of(const cors_decision *d);
+/* One atomic increment in r->server's slot; no lock, no allocation. */
+void cors_count(request_rec *r, cors_counter which);
+/* cors_count of the decision's bucket, once per request (an internal
+ * redirect's new request does not count again). */
+void cors_count_decision(request_rec *r, const cors_decision *d);
 
 #endif /* MOD_CORS_H */

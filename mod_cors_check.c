@@ -37,11 +37,7 @@
 /* Merges one configtest may spend; past it the rest is not checked. */
 #define MERGE_BUDGET 200000
 
-typedef struct {
-    const core_dir_config *core;    /* NULL in a <Proxy> section */
-    const cors_dir_conf *conf;      /* NULL: no mod_cors directive here */
-    int is_proxy;                   /* a <Proxy> section (mod_proxy's) */
-} section;
+typedef cors_section section;
 
 /* A section and the sections of its kind that apply with it. */
 typedef struct {
@@ -85,8 +81,8 @@ static section section_of(ap_conf_vector_t *vec)
     return sec;
 }
 
-static apr_array_header_t *sections_of(apr_pool_t *p,
-                                       const apr_array_header_t *vecs)
+apr_array_header_t *cors_sections_of(apr_pool_t *p,
+                                     const apr_array_header_t *vecs)
 {
     apr_array_header_t *out = apr_array_make(p, vecs ? vecs->nelts : 1,
                                              sizeof(section));
@@ -276,9 +272,9 @@ static int regex_covers(apr_pool_t *p, const core_dir_config *outer,
 }
 
 /* The <Location>s that apply together with `l`, in configuration order. */
-static apr_array_header_t *location_chain(apr_pool_t *p,
-                                          const apr_array_header_t *locs,
-                                          const section *l)
+apr_array_header_t *cors_location_chain(apr_pool_t *p,
+                                        const apr_array_header_t *locs,
+                                        const section *l)
 {
     apr_array_header_t *chain = apr_array_make(p, 4, sizeof(section));
     int i;
@@ -298,9 +294,9 @@ static apr_array_header_t *location_chain(apr_pool_t *p,
 
 /* The <Directory>s that apply together with `d`: the non-regex ones that
  * contain it, shallow first, then the regex ones that match it. */
-static apr_array_header_t *directory_chain(apr_pool_t *p,
-                                           const apr_array_header_t *dirs,
-                                           const section *d)
+apr_array_header_t *cors_directory_chain(apr_pool_t *p,
+                                         const apr_array_header_t *dirs,
+                                         const section *d)
 {
     apr_array_header_t *chain = apr_array_make(p, 4, sizeof(section));
     unsigned depth;
@@ -340,7 +336,7 @@ static void add_nested(apr_pool_t *p, apr_array_header_t *out,
                                            : want_ifs ? core->sec_if
                                                       : core->sec_file;
         if (nested) {
-            apr_array_cat(out, sections_of(p, nested));
+            apr_array_cat(out, cors_sections_of(p, nested));
         }
     }
 }
@@ -369,9 +365,9 @@ static void add_regex_union(apr_pool_t *p, const apr_array_header_t *secs,
 }
 
 /* `chain` without the regex sections other than `self`. */
-static apr_array_header_t *without_other_regexes(apr_pool_t *p,
-                                                 const apr_array_header_t *chain,
-                                                 const section *self)
+apr_array_header_t *cors_without_other_regexes(apr_pool_t *p,
+                                               const apr_array_header_t *chain,
+                                               const section *self)
 {
     apr_array_header_t *out = apr_array_make(p, chain->nelts,
                                              sizeof(section));
@@ -404,7 +400,8 @@ static apr_array_header_t *chains_of(apr_pool_t *p,
     for (i = 0; i < secs->nelts; i++) {
         const section *self = &APR_ARRAY_IDX(secs, i, section);
         apr_array_header_t *members = chain_of(p, secs, self);
-        apr_array_header_t *plain = without_other_regexes(p, members, self);
+        apr_array_header_t *plain = cors_without_other_regexes(p, members,
+                                                               self);
 
         c = apr_array_push(out);
         c->self = self;
@@ -579,7 +576,7 @@ static void add_proxy_chains(apr_pool_t *p, server_rec *s,
     if (!pconf || !pconf->sec_proxy) {
         return;
     }
-    secs = sections_of(p, pconf->sec_proxy);
+    secs = cors_sections_of(p, pconf->sec_proxy);
     for (i = 0; i < secs->nelts; i++) {
         section_chain *c = apr_array_push(dir_chains);
         section *self = &APR_ARRAY_IDX(secs, i, section);
@@ -597,12 +594,13 @@ static void check_server(check_ctx *ctx, server_rec *s,
     core_server_config *sconf = ap_get_core_module_config(s->module_config);
     section base = section_of(s->lookup_defaults);
     const cors_dir_conf *root = server_root(ctx, s, &base, main_conf);
-    apr_array_header_t *dirs = sections_of(ctx->p, sconf->sec_dir);
-    apr_array_header_t *dir_chains = chains_of(ctx->p, dirs, directory_chain);
+    apr_array_header_t *dirs = cors_sections_of(ctx->p, sconf->sec_dir);
+    apr_array_header_t *dir_chains = chains_of(ctx->p, dirs,
+                                               cors_directory_chain);
     apr_array_header_t *loc_chains = chains_of(ctx->p,
-                                               sections_of(ctx->p,
+                                               cors_sections_of(ctx->p,
                                                            sconf->sec_url),
-                                               location_chain);
+                                               cors_location_chain);
     int i, j;
 
     add_proxy_chains(ctx->p, s, dir_chains);
@@ -611,8 +609,10 @@ static void check_server(check_ctx *ctx, server_rec *s,
     for (i = 0; i < dir_chains->nelts && ctx->merges < MERGE_BUDGET; i++) {
         const section_chain *dir = &APR_ARRAY_IDX(dir_chains, i, section_chain);
         const cors_dir_conf *in_dir = merge_chain(ctx, root, dir->members);
-        apr_array_header_t *files = sections_of(ctx->p, base.core->sec_file);
-        apr_array_header_t *ifs = sections_of(ctx->p, base.core->sec_if);
+        apr_array_header_t *files = cors_sections_of(ctx->p,
+                                                     base.core->sec_file);
+        apr_array_header_t *ifs = cors_sections_of(ctx->p,
+                                                   base.core->sec_if);
 
         add_nested(ctx->p, files, dir->members, 0);
         add_nested(ctx->p, ifs, dir->members, 1);
@@ -622,7 +622,8 @@ static void check_server(check_ctx *ctx, server_rec *s,
             apr_array_header_t *file_ifs = apr_array_copy(ctx->p, ifs);
 
             if (f->core->sec_if) {
-                apr_array_cat(file_ifs, sections_of(ctx->p, f->core->sec_if));
+                apr_array_cat(file_ifs,
+                              cors_sections_of(ctx->p, f->core->sec_if));
             }
             check_locations(ctx, merge_step(ctx, in_dir, f), dir, loc_chains,
                             file_ifs);

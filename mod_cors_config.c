@@ -88,6 +88,9 @@ void *cors_create_dir_conf(apr_pool_t *p, char *dir)
 
 #define MERGE_SCALAR(field) \
     (add->field != CORS_UNSET ? add->field : base->field)
+/* A value's companion (its source, its text) goes with the value. */
+#define MERGE_WITH(field, companion) \
+    (add->field != CORS_UNSET ? add->companion : base->companion)
 
 static void merge_list(apr_pool_t *p, cors_list_conf *out,
                        const cors_list_conf *base, const cors_list_conf *add,
@@ -116,21 +119,29 @@ void *cors_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     merge_list(p, &conf->expose_headers, &base->expose_headers,
                &add->expose_headers, no_headers);
     conf->credentials = MERGE_SCALAR(credentials);
-    conf->credentials_source = add->credentials != CORS_UNSET
-                               ? add->credentials_source
-                               : base->credentials_source;
+    conf->credentials_source = MERGE_WITH(credentials, credentials_source);
     conf->max_age = MERGE_SCALAR(max_age);
-    conf->max_age_text = add->max_age != CORS_UNSET ? add->max_age_text
-                                                    : base->max_age_text;
+    conf->max_age_text = MERGE_WITH(max_age, max_age_text);
+    conf->max_age_source = MERGE_WITH(max_age, max_age_source);
     conf->private_network = MERGE_SCALAR(private_network);
+    conf->private_network_source = MERGE_WITH(private_network,
+                                              private_network_source);
     conf->preflight_status = MERGE_SCALAR(preflight_status);
-    conf->preflight_status_line = add->preflight_status != CORS_UNSET
-                                  ? add->preflight_status_line
-                                  : base->preflight_status_line;
+    conf->preflight_status_line = MERGE_WITH(preflight_status,
+                                             preflight_status_line);
+    conf->preflight_status_source = MERGE_WITH(preflight_status,
+                                               preflight_status_source);
     conf->preflight_passthrough = MERGE_SCALAR(preflight_passthrough);
+    conf->preflight_passthrough_source = MERGE_WITH(preflight_passthrough,
+                                         preflight_passthrough_source);
     conf->preflight_auth = MERGE_SCALAR(preflight_auth);
+    conf->preflight_auth_source = MERGE_WITH(preflight_auth,
+                                             preflight_auth_source);
     conf->upstream = MERGE_SCALAR(upstream);
+    conf->upstream_source = MERGE_WITH(upstream, upstream_source);
     conf->report_only = MERGE_SCALAR(report_only);
+    conf->report_only_source = MERGE_WITH(report_only, report_only_source);
+    conf->line = add->line ? add->line : base->line;
     conf->policy = policy_of(conf);
     return conf;
 }
@@ -145,6 +156,14 @@ static const char *directive_source(cmd_parms *cmd)
     }
     return apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
                         cmd->directive->line_num);
+}
+
+/* A value's source; the line is also the section's latest, for
+ * DUMP_CORS to name the section. */
+static const char *note_line(cmd_parms *cmd, cors_dir_conf *conf)
+{
+    conf->line = cmd->directive;
+    return directive_source(cmd);
 }
 
 /* One directive line, split into words and their +/- operations. */
@@ -290,7 +309,7 @@ static const char *set_allow_origin(cmd_parms *cmd, void *dconf,
     cors_line line = { 0, NULL, NULL, NULL };
     cors_rule *rules;
     const char *err = parse_line(cmd, args, &line);
-    const char *source = directive_source(cmd);
+    const char *source = note_line(cmd, conf);
     int i;
 
     if (err) {
@@ -398,7 +417,7 @@ static const char *set_allow_origin_match(cmd_parms *cmd, void *dconf,
     cors_dir_conf *conf = dconf;
     cors_line line = { 0, NULL, NULL, NULL };
     const char *err = parse_line(cmd, args, &line);
-    const char *source = directive_source(cmd);
+    const char *source = note_line(cmd, conf);
     int i;
 
     if (err) {
@@ -461,6 +480,10 @@ static const char *set_token_list(cmd_parms *cmd, void *dconf,
         cors_token_edit_apply(cmd->pool, lc->edit, line.ops[i],
                               line.values[i]);
     }
+    lc->edit->source = lc->edit->source
+        ? apr_pstrcat(cmd->pool, lc->edit->source, ", ",
+                      note_line(cmd, conf), NULL)
+        : note_line(cmd, conf);
     lc->list = cors_token_list_merge(cmd->pool, lc->edit,
                                      is_methods ? default_methods
                                                 : no_headers);
@@ -473,7 +496,7 @@ static const char *set_credentials(cmd_parms *cmd, void *dconf, int on)
     cors_dir_conf *conf = dconf;
 
     conf->credentials = on;
-    conf->credentials_source = directive_source(cmd);
+    conf->credentials_source = note_line(cmd, conf);
     conf->policy = policy_of(conf);
     return credentials_conflict(cmd, conf);
 }
@@ -510,6 +533,7 @@ static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
                             "zero)", arg, MAX_AGE_LIMIT);
     }
     conf->max_age_text = apr_itoa(cmd->pool, conf->max_age);
+    conf->max_age_source = note_line(cmd, conf);
     conf->policy = policy_of(conf);
     return NULL;
 }
@@ -524,6 +548,7 @@ static const char *set_preflight_status(cmd_parms *cmd, void *dconf,
                             "success status from 200 to 299 (204 is usual)",
                             arg);
     }
+    conf->preflight_status_source = note_line(cmd, conf);
     /* httpd answers a code it has no reason phrase for with 500. */
     conf->preflight_status_line = NULL;
     if (strncmp(ap_get_status_line(conf->preflight_status), arg, 3) != 0) {
@@ -537,8 +562,8 @@ static const char *set_private_network(cmd_parms *cmd, void *dconf, int on)
 {
     cors_dir_conf *conf = dconf;
 
-    (void)cmd;
     conf->private_network = on;
+    conf->private_network_source = note_line(cmd, conf);
     conf->policy = policy_of(conf);
     return NULL;
 }
@@ -557,6 +582,30 @@ static const char *set_upstream(cmd_parms *cmd, void *dconf, const char *arg)
         return apr_psprintf(cmd->pool, "CORSUpstreamHeaders: '%s' is not "
                             "Replace or Keep", arg);
     }
+    conf->upstream_source = note_line(cmd, conf);
+    return NULL;
+}
+
+/* A flag and the field that records its source line. */
+typedef struct {
+    apr_size_t value;
+    apr_size_t source;
+} flag_field;
+
+#define FLAG_FIELD(f) \
+    { APR_OFFSETOF(cors_dir_conf, f), APR_OFFSETOF(cors_dir_conf, f##_source) }
+
+static const flag_field passthrough_field = FLAG_FIELD(preflight_passthrough);
+static const flag_field preflight_auth_field = FLAG_FIELD(preflight_auth);
+static const flag_field report_only_field = FLAG_FIELD(report_only);
+
+static const char *set_flag_with_source(cmd_parms *cmd, void *dconf, int on)
+{
+    const flag_field *field = cmd->info;
+    char *conf = dconf;
+
+    *(int *)(conf + field->value) = on;
+    *(const char **)(conf + field->source) = note_line(cmd, dconf);
     return NULL;
 }
 
@@ -584,17 +633,17 @@ const command_rec cors_cmds[] = {
         OR_FILEINFO, "On to answer Private Network Access preflights"),
     AP_INIT_TAKE1("CORSPreflightStatus", set_preflight_status, NULL,
         OR_FILEINFO, "Status of a granted preflight (200-299, default 204)"),
-    AP_INIT_FLAG("CORSPreflightPassthrough", ap_set_flag_slot,
-        (void *)APR_OFFSETOF(cors_dir_conf, preflight_passthrough),
+    AP_INIT_FLAG("CORSPreflightPassthrough", set_flag_with_source,
+        (void *)&passthrough_field,
         OR_FILEINFO, "On to pass granted preflights on to the handler"),
-    AP_INIT_FLAG("CORSPreflightAuth", ap_set_flag_slot,
-        (void *)APR_OFFSETOF(cors_dir_conf, preflight_auth),
+    AP_INIT_FLAG("CORSPreflightAuth", set_flag_with_source,
+        (void *)&preflight_auth_field,
         OR_AUTHCFG | RSRC_CONF,
         "On to make granted preflights pass authentication like any request"),
     AP_INIT_TAKE1("CORSUpstreamHeaders", set_upstream, NULL, OR_FILEINFO,
         "Replace (default) or Keep Access-Control-* headers set elsewhere"),
-    AP_INIT_FLAG("CORSReportOnly", ap_set_flag_slot,
-        (void *)APR_OFFSETOF(cors_dir_conf, report_only), OR_FILEINFO,
+    AP_INIT_FLAG("CORSReportOnly", set_flag_with_source,
+        (void *)&report_only_field, OR_FILEINFO,
         "On to decide and log differences, but change no response"),
     { NULL }
 };

@@ -172,5 +172,8 @@ int cors_report_response(request_rec *r, const cors_request_state *st)
             ? "differs" : "agree";
     apr_table_setn(r->subprocess_env, "CORS_REPORT", value);
     apr_table_setn(dr->subprocess_env, "CORS_REPORT", value);
+    if (report.count) {
+        cors_count(r, CORS_COUNT_REPORT_DIFFERENCE);
+    }
     return report.count;
 }

@@ -645,7 +645,12 @@ def callgrind_run(top, so, n, results, instances=None):
                                    if cfn.startswith("ap_pass_brigade")), fn)
                          for ir, f, fn, obj, callees in incl_funcs
                          if so_matches(obj, so) and ENTRY_POINTS.match(fn)]
+                # the server-status counters: cors_count_decision with
+                # what it calls (one atomic increment)
+                count = [ir for ir, f, fn, obj, _ in incl_funcs
+                         if so_matches(obj, so) and fn == "cors_count_decision"]
                 cg[cid] = {
+                    "count_per_req": sum(count) / n,
                     "requests": n,
                     "bad_status": bad,
                     "total_per_req": total / n,
@@ -758,6 +763,11 @@ def report(results, args):
                 log("%-52s %10.0f %10.0f %10.0f %6.1f%%" % (
                     CELLS[cid][2], d["self_per_req"], d["incl_per_req"], d["total_per_req"],
                     100.0 * d["incl_per_req"] / d["total_per_req"] if d["total_per_req"] else 0))
+        counted = [(cid, cg[cid]["count_per_req"]) for _, cids in CALLGRIND for cid in cids
+                   if cid in cg and cg[cid].get("count_per_req")]
+        if counted:
+            log("  server-status counters (cors_count_decision, inclusive): " + ", ".join(
+                "%s %.0f" % (cid, ir) for cid, ir in counted) + " instr/req")
         hn = cg.get("h-normal")
         if hn:
             for cid in ("h-commas", "h-names", "h-origin"):

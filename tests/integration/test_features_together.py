@@ -1,0 +1,120 @@
+"""This turn's features where they meet: report-only, the effective-policy
+dump, the server-status counters, cross-origin protection and origin files.
+
+Each feature has its own test file; this one holds the seams between them:
+a difference that report-only finds is counted, DUMP_CORS names the line
+of every new directive, and so on. A defect found where two features meet
+becomes a row here.
+"""
+
+import re
+import subprocess
+
+import pytest
+
+from harness import Httpd, http_request
+
+ALLOWED = "https://app.example.com"
+EVIL = "https://evil.example"
+
+STATUS = r'''
+<Location "/server-status">
+    SetHandler server-status
+</Location>
+'''
+
+# A recipe that reflects any origin, with mod_cors in report-only beside it
+# in /report, and enforcing in /enforce.
+REPORT = STATUS + r'''
+<Directory "@DOCROOT@/report">
+    SetEnvIf Origin "^(.+)$" RECIPE_ORIGIN=$1
+    Header always set Access-Control-Allow-Origin "%{RECIPE_ORIGIN}e" env=RECIPE_ORIGIN
+    Header always merge Vary Origin
+    CORSAllowOrigin https://app.example.com
+    CORSReportOnly On
+</Directory>
+<Directory "@DOCROOT@/enforce">
+    CORSAllowOrigin https://app.example.com
+</Directory>
+'''
+
+DOCS = {"report/x.txt": "x\n", "enforce/x.txt": "x\n"}
+
+
+def get(h, path, headers=()):
+    return http_request(h.host, h.port, "GET", path, list(headers))
+
+
+def auto(h):
+    r = get(h, "/server-status?auto")
+    assert r.status == 200
+    return {m.group(1): int(m.group(2))
+            for m in re.finditer(r"^(CORS\w+): (\d+)$", r.body.decode(), re.M)}
+
+
+@pytest.fixture(scope="module")
+def report_server():
+    h = Httpd(REPORT, docs=DOCS, modules=("status", "setenvif", "headers"),
+              name="together-report")
+    try:
+        h.start()
+        yield h
+    finally:
+        h.cleanup()
+
+
+def test_report_difference_is_counted_once_per_request(report_server):
+    h = report_server
+    before = auto(h)
+    r = get(h, "/report/x.txt", [("Origin", EVIL)])
+    # report-only changed nothing: the recipe's reflection went out
+    assert r.get("Access-Control-Allow-Origin") == EVIL
+    after = auto(h)
+    assert after["CORSReportDifferences"] - before["CORSReportDifferences"] == 1
+    # the decision itself is counted in its bucket, as when enforcing
+    assert (after["CORSRefusedOriginNotAllowed"]
+            - before["CORSRefusedOriginNotAllowed"]) == 1
+
+
+def test_agreement_is_not_counted_as_a_difference(report_server):
+    h = report_server
+    before = auto(h)
+    r = get(h, "/report/x.txt", [("Origin", ALLOWED)])
+    assert r.get("Access-Control-Allow-Origin") == ALLOWED
+    after = auto(h)
+    assert after["CORSReportDifferences"] == before["CORSReportDifferences"]
+    assert after["CORSGranted"] - before["CORSGranted"] == 1
+
+
+def test_enforcing_sections_count_no_report_difference(report_server):
+    h = report_server
+    before = auto(h)
+    get(h, "/enforce/x.txt", [("Origin", EVIL)])
+    after = auto(h)
+    assert after["CORSReportDifferences"] == before["CORSReportDifferences"]
+
+
+def dump(h):
+    h.write_conf()
+    p = subprocess.run(h._cmd("-t", "-D", "DUMP_CORS"), capture_output=True,
+                       text=True, errors="replace", env=h._env())
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def line_of(h, needle):
+    text = h.conf_text()
+    at = text.index(h.subst(needle))
+    return "%s:%d" % (h.conf_path, text.count("\n", 0, at) + 1)
+
+
+def test_dump_names_the_report_only_line():
+    h = Httpd(REPORT, docs=DOCS, modules=("status", "setenvif", "headers"),
+              name="together-dump-report")
+    try:
+        out = dump(h)
+        m = re.search(r"^\s*report-only: On\s+\((.*)\)$", out, re.M)
+        assert m, out
+        assert m.group(1) == line_of(h, "CORSReportOnly On")
+    finally:
+        h.cleanup()
