@@ -121,6 +121,11 @@ static cors_request_state *decide_once(request_rec *r)
     }
     st->decided = 1;
     st->conf = ap_get_module_config(r->per_dir_config, &cors_module);
+    if (st->blocked) {          /* refused by CORSCrossOriginProtection */
+        st->decision.cls = CORS_CLASS_NONE;
+        apr_table_setn(r->subprocess_env, "CORS_RESULT", "blocked");
+        return st;
+    }
     st->active = is_answerable(r, st) && st->conf
                  && cors_policy_active(&st->conf->policy);
     if (!st->active) {
@@ -142,10 +147,10 @@ static cors_request_state *decide(request_rec *r)
     request_rec *dr = cors_deciding_request(r);
     cors_request_state *st = decide_once(dr);
 
-    if (dr != r && st->active
+    if (dr != r && (st->active || st->blocked)
         && !apr_table_get(r->subprocess_env, "CORS_RESULT")) {
-        apr_table_setn(r->subprocess_env, "CORS_RESULT",
-                       cors_decision_result(&st->decision));
+        apr_table_setn(r->subprocess_env, "CORS_RESULT", st->blocked
+                       ? "blocked" : cors_decision_result(&st->decision));
     }
     return st;
 }
@@ -235,7 +240,9 @@ static int cors_fixups(request_rec *r)
 
 static void insert_cors_filter(request_rec *r)
 {
-    if (decide(r)->active) {
+    const cors_request_state *st = decide(r);
+
+    if (st->active || st->blocked) {
         ap_add_output_filter_handle(cors_filter_handle, NULL, r,
                                     r->connection);
     }
@@ -270,7 +277,10 @@ static apr_status_t cors_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     request_rec *r = f->r;
     cors_request_state *st = decide(r);
 
-    if (st->active) {
+    if (st->blocked) {
+        cors_remove_answer(r);
+    }
+    else if (st->active) {
         cors_write_answer(r, st);
     }
     ap_remove_output_filter(f);
@@ -324,6 +334,7 @@ static void register_hooks(apr_pool_t *p)
                               AUTHZ_PROVIDER_VERSION,
                               &cors_preflight_provider,
                               AP_AUTH_INTERNAL_PER_CONF);
+    cors_protect_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA cors_module = {

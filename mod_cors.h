@@ -45,6 +45,7 @@ typedef struct {
     int preflight_passthrough;
     int preflight_auth;
     int upstream;
+    int protect;                            /* CORSCrossOriginProtection */
     cors_policy policy;                     /* the above, for cors_decide */
 } cors_dir_conf;
 
@@ -57,6 +58,7 @@ typedef struct {
     int active;                 /* a policy is in effect */
     const cors_dir_conf *conf;
     cors_decision decision;
+    int blocked;                /* refused by CORSCrossOriginProtection */
 } cors_request_state;
 
 /* mod_cors.c */
@@ -77,6 +79,12 @@ void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
 /* mod_cors_answer.c */
 /* Write the decision into the response headers, with its Vary. */
 void cors_write_answer(request_rec *r, cors_request_state *st);
+/* Remove every Access-Control-* response header, whoever set it. */
+void cors_remove_answer(request_rec *r);
+
+/* mod_cors_protect.c */
+const char *cors_set_protect(cmd_parms *cmd, void *dconf, const char *arg);
+void cors_protect_register_hooks(apr_pool_t *p);
 
 /* mod_cors_config.c */
 extern const command_rec cors_cmds[];

@@ -80,6 +80,7 @@ void *cors_create_dir_conf(apr_pool_t *p, char *dir)
     conf->preflight_passthrough = CORS_UNSET;
     conf->preflight_auth = CORS_UNSET;
     conf->upstream = CORS_UNSET;
+    conf->protect = CORS_UNSET;
     /* conf->policy stays zero, no policy, until a directive sets it: this
      * runs at LoadModule too, before pre_config has built the defaults. */
     return conf;
@@ -129,6 +130,7 @@ void *cors_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->preflight_passthrough = MERGE_SCALAR(preflight_passthrough);
     conf->preflight_auth = MERGE_SCALAR(preflight_auth);
     conf->upstream = MERGE_SCALAR(upstream);
+    conf->protect = MERGE_SCALAR(protect);
     conf->policy = policy_of(conf);
     return conf;
 }
@@ -591,5 +593,9 @@ const command_rec cors_cmds[] = {
         "On to make granted preflights pass authentication like any request"),
     AP_INIT_TAKE1("CORSUpstreamHeaders", set_upstream, NULL, OR_FILEINFO,
         "Replace (default) or Keep Access-Control-* headers set elsewhere"),
+    AP_INIT_TAKE1("CORSCrossOriginProtection", cors_set_protect,
+        (void *)APR_OFFSETOF(cors_dir_conf, protect), OR_FILEINFO,
+        "On to refuse cross-site unsafe requests and WebSocket handshakes "
+        "from untrusted origins (Off, On, ReportOnly)"),
     { NULL }
 };
