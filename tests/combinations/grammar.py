@@ -169,6 +169,8 @@ DIRECTIVES = [
               not_in=("server", "vhost")),
     Directive("CORSUpstreamHeaders", "scalar", _gen_choice("Replace", "Keep"), ("Drop",),
               default="Replace"),
+    Directive("CORSCrossOriginProtection", "scalar", _gen_choice("On", "On", "Off", "ReportOnly"),
+              ("Maybe", "Report-Only"), default="Off"),
 ]
 BY_NAME = {d.name: d for d in DIRECTIVES}
 # How likely a layer writes each directive (origins most often: they make policies).
