@@ -159,9 +159,9 @@ def request_headers(cfg, req):
     h = [("Host", "%s.test" % cfg.cid if not req.forward else "127.0.0.1"),
          ("X-Tag", req.tag)]
     h += [("Origin", o) for o in req.origins]
-    if req.fetch_site is not None:
+    if getattr(req, "fetch_site", None) is not None:
         h.append(("Sec-Fetch-Site", req.fetch_site))
-    if req.websocket is not None:
+    if getattr(req, "websocket", None) is not None:
         h += [("Upgrade", req.websocket), ("Connection", "Upgrade")]
     if req.acrm is not None:
         h.append(("Access-Control-Request-Method", req.acrm))
