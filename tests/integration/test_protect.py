@@ -512,3 +512,64 @@ CORE = [r for r in ROWS if r[0] in (
 @pytest.mark.parametrize("row", CORE, ids=[r[0] for r in CORE])
 def test_core_under_mpm(mpm_server, row):
     test_rule(mpm_server, row)
+
+
+# ---- conf-examples/csrf-protection.conf ------------------------------------
+
+@pytest.fixture(scope="module")
+def example_server():
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))), "conf-examples", "csrf-protection.conf")) as f:
+        body = f.read()
+    for old, new in (("<VirtualHost *:80>", "<VirtualHost @LISTEN@>"),
+                     ('"/var/www/app"', '"@DOCROOT@/app"')):
+        assert old in body
+        body = body.replace(old, new)
+    h = Httpd(body, docs={"app/transfer": "done\n", "app/api/orders": "orders\n",
+                          "app/oidc/callback": "logged in\n", "app/beta/x": "beta\n"},
+              name="protect-example")
+    try:
+        h.start()
+        yield h
+    finally:
+        h.cleanup()
+
+
+PARTNER = "https://partner.example.net"
+SITE = "https://app.example.com"
+
+EXAMPLE_ROWS = [
+    # path, origin, Sec-Fetch-Site, status, ACAO
+    ("/transfer", EVIL, "cross-site", 403, None),
+    ("/transfer", EVIL, None, 403, None),
+    ("/transfer", SITE, None, 200, None),          # own origin: ServerName https://
+    ("/transfer", "http://app.example.com", None, 403, None),
+    ("/transfer", None, "same-origin", 200, None),
+    ("/transfer", None, None, 200, None),          # not a browser
+    ("/transfer", PARTNER, "cross-site", 403, None),
+    ("/api/orders", PARTNER, "cross-site", 200, PARTNER),
+    ("/api/orders", EVIL, "cross-site", 403, None),
+    ("/api/orders", "null", "cross-site", 403, None),
+    ("/oidc/callback", "https://idp.example.org", "cross-site", 200, None),
+    ("/beta/x", EVIL, "cross-site", 200, None),
+]
+
+
+@pytest.mark.parametrize("row", EXAMPLE_ROWS, ids=["%s-%s-%s" % r[:3] for r in EXAMPLE_ROWS])
+def test_csrf_protection_example(example_server, row):
+    path, origin, site, status, acao = row
+    p = tagged(path)
+    r = send(example_server, "POST", p, origin, site)
+    assert r.status == status, r
+    assert r.get_all("Access-Control-Allow-Origin") == ([acao] if acao else []), r
+    if status == 403:
+        assert not r.acx()
+        assert cors_result(example_server, p) == "blocked"
+
+
+def test_csrf_protection_example_logs_report_only(example_server):
+    p = tagged("/beta/x")
+    r = send(example_server, "POST", p, EVIL, "cross-site")
+    assert r.status == 200
+    line = refusal_line(example_server, p)
+    assert "would refuse (ReportOnly)" in line, line
