@@ -86,6 +86,11 @@ static void request_of(request_rec *r, cors_protect_request *req)
     req->upgrade = apr_table_get(r->headers_in, "Upgrade");
     req->fetch_site = header_of(r, "Sec-Fetch-Site", &count);
     req->origin = header_of(r, "Origin", &req->origin_count);
+    req->scheme = req->host = NULL;
+    req->port = 0;
+    if (req->fetch_site || !req->origin) {
+        return;                 /* rule 3's own origin is not needed */
+    }
     /* The origin httpd serves: the scheme it believes in (ServerName
      * https://... behind a TLS-terminating proxy), the host and port of
      * the request as UseCanonicalName says. */
