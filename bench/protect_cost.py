@@ -46,7 +46,8 @@ for suffix, label, req, status in ROWS:
         st = 200 if inst == "protect-off" else status
         b.CELLS[cid] = (cid, inst, "%-12s %s" % (inst[8:], label), b.P, req, st, None)
         cids[inst].append(cid)
-b.CALLGRIND[:] = [(inst, c) for inst, c in cids.items()]
+b.CALLGRIND[:] = [(inst, c) for inst, c in cids.items()
+                  if not os.environ.get("ONLY") or inst == os.environ["ONLY"]]
 b.ENTRY_POINTS = b.re.compile(b.ENTRY_POINTS.pattern.replace("^(", "^(cors_protect_check|"))
 
 
@@ -60,7 +61,10 @@ def main():
     try:
         b.callgrind_run(top, so, n, results)
     finally:
-        shutil.rmtree(top, ignore_errors=True)
+        if not os.environ.get("KEEP"):
+            shutil.rmtree(top, ignore_errors=True)
+        else:
+            b.log("kept " + top)
     cg = results["callgrind"]
     b.log("\n== CORSCrossOriginProtection On minus Off (instructions per request) ==")
     b.log("%-48s %10s %10s %8s %12s" % ("request", "Off", "On", "On-Off", "in the check"))

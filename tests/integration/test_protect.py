@@ -574,3 +574,33 @@ def test_csrf_protection_example_logs_report_only(example_server):
     assert r.status == 200
     line = refusal_line(example_server, p)
     assert "would refuse (ReportOnly)" in line, line
+
+
+# ---- HTTP/2: repeated header lines are joined too ----------------------------
+
+@pytest.mark.parametrize("headers,status", [
+    ([("Sec-Fetch-Site", "same-origin"), ("Sec-Fetch-Site", "cross-site")], 403),
+    ([("Sec-Fetch-Site", "cross-site"), ("Origin", APP), ("Origin", APP)], 403),
+    ([("Sec-Fetch-Site", "cross-site"), ("Origin", APP)], 200),
+    ([("Sec-Fetch-Site", "same-origin")], 200),
+    ([("Sec-Fetch-Site", "cross-site"), ("Origin", EVIL)], 403),
+])
+def test_http2_repeated_lines(httpd_factory, headers, status):
+    import shutil
+    import subprocess
+    curl = shutil.which("curl")
+    assert curl, "curl is needed"
+    h = httpd_factory(r"""
+Protocols h2c http/1.1
+<Location "/">
+    CORSCrossOriginProtection On
+    CORSAllowOrigin https://app.example.com
+</Location>
+""", docs={"x.txt": "x"}, modules=["http2"], allowed_errors=[r"AH01630"])
+    h.start()
+    argv = [curl, "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
+            "--http2-prior-knowledge", "-X", "POST"]
+    for k, v in headers:
+        argv += ["-H", "%s: %s" % (k, v)]
+    p = subprocess.run(argv + [h.url("/x.txt")], capture_output=True, text=True, timeout=30)
+    assert p.stdout == "2 %d" % status, (p.stdout, p.stderr, h.error_log()[-2000:])
