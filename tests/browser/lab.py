@@ -195,7 +195,8 @@ class ProtectLab:
         self.pages = Httpd("", name=name + "-pages")
         self.trusted_ip_port = free_port()
         self.api = Httpd("", modules=("cgid", "proxy", "proxy_http"), load_cors=with_module,
-                         loglevel="warn cors:info", name=name + "-api")
+                         loglevel="warn cors:info" if with_module else "warn",
+                         name=name + "-api")
         p, a = self.pages.port, self.api.port
         self.o = {
             "api": "http://api.protect.localhost:%d" % a,
