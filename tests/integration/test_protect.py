@@ -596,7 +596,8 @@ Protocols h2c http/1.1
     CORSCrossOriginProtection On
     CORSAllowOrigin https://app.example.com
 </Location>
-""", docs={"x.txt": "x"}, modules=["http2"], allowed_errors=[r"AH01630"])
+""", docs={"x.txt": "x"}, modules=["http2"], allowed_errors=[r"AH01630"],
+                      mpm="event")        # mod_http2 does not run under prefork
     h.start()
     argv = [curl, "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
             "--http2-prior-knowledge", "-X", "POST"]
