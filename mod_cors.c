@@ -121,6 +121,11 @@ static cors_request_state *decide_once(request_rec *r)
     }
     st->decided = 1;
     st->conf = ap_get_module_config(r->per_dir_config, &cors_module);
+    if (st->blocked) {          /* refused by CORSCrossOriginProtection */
+        st->decision.cls = CORS_CLASS_NONE;
+        apr_table_setn(r->subprocess_env, "CORS_RESULT", "blocked");
+        return st;
+    }
     st->active = is_answerable(r, st) && st->conf
                  && cors_policy_active(&st->conf->policy);
     if (!st->active) {
@@ -143,10 +148,10 @@ static cors_request_state *decide(request_rec *r)
     request_rec *dr = cors_deciding_request(r);
     cors_request_state *st = decide_once(dr);
 
-    if (dr != r && st->active
+    if (dr != r && (st->active || st->blocked)
         && !apr_table_get(r->subprocess_env, "CORS_RESULT")) {
-        apr_table_setn(r->subprocess_env, "CORS_RESULT",
-                       cors_decision_result(&st->decision));
+        apr_table_setn(r->subprocess_env, "CORS_RESULT", st->blocked
+                       ? "blocked" : cors_decision_result(&st->decision));
     }
     return st;
 }
@@ -245,7 +250,9 @@ static int cors_fixups(request_rec *r)
 
 static void insert_cors_filter(request_rec *r)
 {
-    if (decide(r)->active) {
+    const cors_request_state *st = decide(r);
+
+    if (st->active || st->blocked) {
         ap_add_output_filter_handle(cors_filter_handle, NULL, r,
                                     r->connection);
     }
@@ -280,7 +287,10 @@ static apr_status_t cors_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
     request_rec *r = f->r;
     cors_request_state *st = decide(r);
 
-    if (is_report_only(st)) {
+    if (st->blocked) {
+        cors_remove_answer(r);
+    }
+    else if (is_report_only(st)) {
         cors_report_response(r, st);
     }
     else if (st->active) {
@@ -339,6 +349,7 @@ static void register_hooks(apr_pool_t *p)
                               AP_AUTH_INTERNAL_PER_CONF);
     cors_dump_register_hooks(p);
     cors_status_register_hooks(p);
+    cors_protect_register_hooks(p);
 }
 
 module AP_MODULE_DECLARE_DATA cors_module = {

@@ -57,6 +57,8 @@ typedef struct {
     const char *report_only_source;
     const ap_directive_t *line;             /* the section's last mod_cors
                                              * line, for DUMP_CORS */
+    int protect;                            /* CORSCrossOriginProtection */
+    const char *protect_source;
     cors_policy policy;                     /* the above, for cors_decide */
 } cors_dir_conf;
 
@@ -69,6 +71,7 @@ typedef struct {
     int active;                 /* a policy is in effect */
     const cors_dir_conf *conf;
     cors_decision decision;
+    int blocked;                /* refused by CORSCrossOriginProtection */
 } cors_request_state;
 
 /* mod_cors.c */
@@ -89,6 +92,12 @@ void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
 /* mod_cors_answer.c */
 /* Write the decision into the response headers, with its Vary. */
 void cors_write_answer(request_rec *r, cors_request_state *st);
+/* Remove every Access-Control-* response header, whoever set it. */
+void cors_remove_answer(request_rec *r);
+
+/* mod_cors_protect.c */
+const char *cors_set_protect(cmd_parms *cmd, void *dconf, const char *arg);
+void cors_protect_register_hooks(apr_pool_t *p);
 
 /* mod_cors_report.c */
 /* CORSReportOnly On: compare the decision with the response as it is,
@@ -98,6 +107,9 @@ int cors_report_response(request_rec *r, const cors_request_state *st);
 
 /* mod_cors_config.c */
 extern const command_rec cors_cmds[];
+/* "file:line" of the directive being read; notes it as the section's last
+ * mod_cors line (for DUMP_CORS). */
+const char *cors_note_line(cmd_parms *cmd, cors_dir_conf *conf);
 void *cors_create_dir_conf(apr_pool_t *p, char *dir);
 void *cors_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 int cors_config_pre_config(apr_pool_t *pconf, apr_pool_t *plog,

@@ -43,7 +43,7 @@ static void remove_cors_headers(apr_pool_t *p, apr_table_t *t)
     }
 }
 
-static void remove_all_cors_headers(request_rec *r)
+void cors_remove_answer(request_rec *r)
 {
     remove_cors_headers(r->pool, r->headers_out);
     remove_cors_headers(r->pool, r->err_headers_out);
@@ -164,7 +164,7 @@ void cors_write_answer(request_rec *r, cors_request_state *st)
     if (is_refused_preflight(r, d)) {
         /* No Access-Control-* at all, whoever set it. */
         note_refused(r, st);
-        remove_all_cors_headers(r);
+        cors_remove_answer(r);
         merge_vary_of(r, d, 0);
         return;
     }
@@ -176,7 +176,7 @@ void cors_write_answer(request_rec *r, cors_request_state *st)
         merge_vary_of(r, d, strcmp(kept, "*") != 0);
         return;
     }
-    remove_all_cors_headers(r);
+    cors_remove_answer(r);
     write_headers(r, d);
     merge_vary_of(r, d, 0);
 }

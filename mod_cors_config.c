@@ -81,6 +81,7 @@ void *cors_create_dir_conf(apr_pool_t *p, char *dir)
     conf->preflight_auth = CORS_UNSET;
     conf->upstream = CORS_UNSET;
     conf->report_only = CORS_UNSET;
+    conf->protect = CORS_UNSET;
     /* conf->policy stays zero, no policy, until a directive sets it: this
      * runs at LoadModule too, before pre_config has built the defaults. */
     return conf;
@@ -142,6 +143,8 @@ void *cors_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->report_only = MERGE_SCALAR(report_only);
     conf->report_only_source = MERGE_WITH(report_only, report_only_source);
     conf->line = add->line ? add->line : base->line;
+    conf->protect = MERGE_SCALAR(protect);
+    conf->protect_source = MERGE_WITH(protect, protect_source);
     conf->policy = policy_of(conf);
     return conf;
 }
@@ -160,7 +163,7 @@ static const char *directive_source(cmd_parms *cmd)
 
 /* A value's source; the line is also the section's latest, for
  * DUMP_CORS to name the section. */
-static const char *note_line(cmd_parms *cmd, cors_dir_conf *conf)
+const char *cors_note_line(cmd_parms *cmd, cors_dir_conf *conf)
 {
     conf->line = cmd->directive;
     return directive_source(cmd);
@@ -309,7 +312,7 @@ static const char *set_allow_origin(cmd_parms *cmd, void *dconf,
     cors_line line = { 0, NULL, NULL, NULL };
     cors_rule *rules;
     const char *err = parse_line(cmd, args, &line);
-    const char *source = note_line(cmd, conf);
+    const char *source = cors_note_line(cmd, conf);
     int i;
 
     if (err) {
@@ -417,7 +420,7 @@ static const char *set_allow_origin_match(cmd_parms *cmd, void *dconf,
     cors_dir_conf *conf = dconf;
     cors_line line = { 0, NULL, NULL, NULL };
     const char *err = parse_line(cmd, args, &line);
-    const char *source = note_line(cmd, conf);
+    const char *source = cors_note_line(cmd, conf);
     int i;
 
     if (err) {
@@ -482,8 +485,8 @@ static const char *set_token_list(cmd_parms *cmd, void *dconf,
     }
     lc->edit->source = lc->edit->source
         ? apr_pstrcat(cmd->pool, lc->edit->source, ", ",
-                      note_line(cmd, conf), NULL)
-        : note_line(cmd, conf);
+                      cors_note_line(cmd, conf), NULL)
+        : cors_note_line(cmd, conf);
     lc->list = cors_token_list_merge(cmd->pool, lc->edit,
                                      is_methods ? default_methods
                                                 : no_headers);
@@ -496,7 +499,7 @@ static const char *set_credentials(cmd_parms *cmd, void *dconf, int on)
     cors_dir_conf *conf = dconf;
 
     conf->credentials = on;
-    conf->credentials_source = note_line(cmd, conf);
+    conf->credentials_source = cors_note_line(cmd, conf);
     conf->policy = policy_of(conf);
     return credentials_conflict(cmd, conf);
 }
@@ -533,7 +536,7 @@ static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
                             "zero)", arg, MAX_AGE_LIMIT);
     }
     conf->max_age_text = apr_itoa(cmd->pool, conf->max_age);
-    conf->max_age_source = note_line(cmd, conf);
+    conf->max_age_source = cors_note_line(cmd, conf);
     conf->policy = policy_of(conf);
     return NULL;
 }
@@ -548,7 +551,7 @@ static const char *set_preflight_status(cmd_parms *cmd, void *dconf,
                             "success status from 200 to 299 (204 is usual)",
                             arg);
     }
-    conf->preflight_status_source = note_line(cmd, conf);
+    conf->preflight_status_source = cors_note_line(cmd, conf);
     /* httpd answers a code it has no reason phrase for with 500. */
     conf->preflight_status_line = NULL;
     if (strncmp(ap_get_status_line(conf->preflight_status), arg, 3) != 0) {
@@ -563,7 +566,7 @@ static const char *set_private_network(cmd_parms *cmd, void *dconf, int on)
     cors_dir_conf *conf = dconf;
 
     conf->private_network = on;
-    conf->private_network_source = note_line(cmd, conf);
+    conf->private_network_source = cors_note_line(cmd, conf);
     conf->policy = policy_of(conf);
     return NULL;
 }
@@ -582,7 +585,7 @@ static const char *set_upstream(cmd_parms *cmd, void *dconf, const char *arg)
         return apr_psprintf(cmd->pool, "CORSUpstreamHeaders: '%s' is not "
                             "Replace or Keep", arg);
     }
-    conf->upstream_source = note_line(cmd, conf);
+    conf->upstream_source = cors_note_line(cmd, conf);
     return NULL;
 }
 
@@ -605,7 +608,7 @@ static const char *set_flag_with_source(cmd_parms *cmd, void *dconf, int on)
     char *conf = dconf;
 
     *(int *)(conf + field->value) = on;
-    *(const char **)(conf + field->source) = note_line(cmd, dconf);
+    *(const char **)(conf + field->source) = cors_note_line(cmd, dconf);
     return NULL;
 }
 
@@ -645,5 +648,9 @@ const command_rec cors_cmds[] = {
     AP_INIT_FLAG("CORSReportOnly", set_flag_with_source,
         (void *)&report_only_field, OR_FILEINFO,
         "On to decide and log differences, but change no response"),
+    AP_INIT_TAKE1("CORSCrossOriginProtection", cors_set_protect,
+        (void *)APR_OFFSETOF(cors_dir_conf, protect), OR_FILEINFO,
+        "On to refuse cross-site unsafe requests and WebSocket handshakes "
+        "from untrusted origins (Off, On, ReportOnly)"),
     { NULL }
 };

@@ -22,6 +22,7 @@
 #include "apr_hash.h"
 #include "apr_strings.h"
 
+#include "cors_protect.h"
 #include "mod_cors.h"
 
 typedef struct {
@@ -448,6 +449,12 @@ static const char *on_off(int v)
     return v == 1 ? "On" : "Off";
 }
 
+static const char *protect_mode_name(int mode)
+{
+    return mode == CORS_PROTECT_ON ? "On"
+           : mode == CORS_PROTECT_REPORT_ONLY ? "ReportOnly" : "Off";
+}
+
 static void print_policy(dump_ctx *ctx, const cors_dir_conf *c)
 {
     print_origins(ctx, c->origins);
@@ -475,6 +482,8 @@ static void print_policy(dump_ctx *ctx, const cors_dir_conf *c)
                 c->upstream_source);
     print_value(ctx, "report-only", c->report_only, on_off(c->report_only),
                 c->report_only_source);
+    print_value(ctx, "cross-origin protection", c->protect,
+                protect_mode_name(c->protect), c->protect_source);
 }
 
 /* Returns how many it printed. */

@@ -21,7 +21,7 @@ PACKAGES=(
     libpsl-dev check
     # tests
     python3 python3-pytest python3-requests curl
-    chromium chromium-driver python3-selenium
+    chromium chromium-driver python3-selenium python3-websockets
     firefox-esr webkit2gtk-driver libwebkit2gtk-4.1-0 xvfb xauth
     # hardening: fuzzing, sanitizers, memcheck, load
     clang libclang-rt-14-dev valgrind wrk

@@ -130,7 +130,8 @@ class Lab:
 
     def hosts(self):
         """Every host name the pages and calls use."""
-        return sorted({o.split("//", 1)[1].rsplit(":", 1)[0] for o in self.origins.values()})
+        hosts = {o.split("//", 1)[1].rsplit(":", 1)[0] for o in self.origins.values()}
+        return sorted(hosts | set(PROTECT_HOSTS))
 
     def page_url(self):
         return self.origins["app"] + "/index.html?auto=0"
@@ -144,3 +145,128 @@ class Lab:
 def _read(path):
     with open(path) as f:
         return f.read()
+
+
+# -- cross-origin protection (test_browser_protect.py) ---------------------------
+
+PROTECT = os.path.join(SITE, "protect")
+# Secure-context names: browsers send Sec-Fetch-* to them. The API and the
+# two pages are three different sites (protect.localhost, evil.localhost,
+# trusted.localhost).
+PROTECT_HOSTS = ("api.protect.localhost", "evil.localhost", "trusted.localhost")
+
+
+def machine_address():
+    """The machine's first non-loopback IPv4 address: a host name that is
+    no potentially trustworthy origin, so browsers send no Sec-Fetch-* to
+    it and the protection falls back on Origin. None when there is none."""
+    import socket
+    import subprocess
+    try:
+        out = subprocess.run(["hostname", "-I"], capture_output=True, text=True,
+                             timeout=10).stdout.split()
+    except OSError:
+        out = []
+    for a in out:
+        try:
+            socket.inet_aton(a)
+        except OSError:
+            continue
+        if not a.startswith("127."):
+            return a
+    return None
+
+
+class ProtectLab:
+    """The API protected by CORSCrossOriginProtection (with a WebSocket
+    echo server behind it) and a page server, each reachable on a
+    ``*.localhost`` name and on the machine's address:
+
+    * ``api``: ``http://api.protect.localhost:<A>`` and ``http://<ip>:<A>``;
+    * pages: untrusted ``http://evil.localhost:<P>`` and ``http://<ip>:<P>``,
+      trusted ``http://trusted.localhost:<P>`` and ``http://<ip>:<P2>``.
+    """
+
+    def __init__(self, ip, with_module=True, name="protect"):
+        from harness import free_port
+        self.ip = ip
+        self.with_module = with_module
+        self.echo_port = free_port()
+        self.pages = Httpd("", name=name + "-pages")
+        self.trusted_ip_port = free_port()
+        self.api = Httpd("", modules=("cgid", "proxy", "proxy_http"), load_cors=with_module,
+                         loglevel="warn cors:info" if with_module else "warn",
+                         name=name + "-api")
+        p, a = self.pages.port, self.api.port
+        self.o = {
+            "api": "http://api.protect.localhost:%d" % a,
+            "api_ip": "http://%s:%d" % (ip, a),
+            "evil": "http://evil.localhost:%d" % p,
+            "evil_ip": "http://%s:%d" % (ip, p),
+            "trusted": "http://trusted.localhost:%d" % p,
+            "trusted_ip": "http://%s:%d" % (ip, self.trusted_ip_port),
+        }
+        shared = {name: _read(os.path.join(PROTECT, name))
+                  for name in ("protect.js", "form.html", "blank.html")}
+        conf = (_read(os.path.join(PROTECT, "api.conf.in"))
+                .replace("@TRUSTED_IP@", self.o["trusted_ip"])
+                .replace("@TRUSTED@", self.o["trusted"])
+                .replace("@IP@", ip).replace("@PORT@", str(a))
+                .replace("@ECHO@", str(self.echo_port)))
+        if not with_module:
+            conf = strip_cors(conf)
+        self.api.add_docs(dict(shared, **{"cgi-bin/run.cgi": _read(os.path.join(PROTECT,
+                                                                              "run.cgi"))}))
+        self.api.write_conf(conf)
+        ran = os.path.join(self.api.root, "ran")
+        os.makedirs(ran)
+        os.chmod(ran, 0o777)
+        self.pages.add_docs(shared)
+        self.pages.write_conf("Listen %s:%d\nListen %s:%d\n"
+                              % (ip, p, ip, self.trusted_ip_port))
+        self.echo = None
+
+    def start(self):
+        import subprocess
+        self.echo = subprocess.Popen([sys.executable, os.path.join(PROTECT, "ws_echo.py"),
+                                      str(self.echo_port)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        line = self.echo.stdout.readline().decode(errors="replace").strip()
+        if line != "ready":
+            raise RuntimeError("the WebSocket echo server did not start: %r" % line)
+        self.pages.start()
+        self.api.start()
+        return self
+
+    def cleanup(self):
+        try:
+            for h in (self.api, self.pages):
+                h.cleanup()
+        finally:
+            if self.echo is not None:
+                self.echo.kill()
+                self.echo.wait()
+                self.echo.stdout.close()
+
+    def ran(self, tag):
+        """Whether the protected handler (run.cgi) answered the request ``t=<tag>``."""
+        return os.path.exists(os.path.join(self.api.root, "ran", tag))
+
+    def entries(self, tag):
+        """protect_log entries for ``t=<tag>``: what the engine sent and got."""
+        rx = re.compile(r'^(\S+) "([^"]*)" (\d+) cors=(\S*) site="(.*)" origin="(.*)" '
+                        r'upgrade="(.*)"$')
+        out = []
+        try:
+            with open(os.path.join(self.api.root, "logs", "protect_log"), errors="replace") as f:
+                lines = f.read().splitlines()
+        except FileNotFoundError:
+            return out
+        tag_rx = re.compile(r"[?&]t=%s(?:&|$)" % re.escape(tag))
+        for line in lines:
+            m = rx.match(line)
+            if m and tag_rx.search(m.group(2)):
+                out.append(dict(method=m.group(1), path=m.group(2), status=int(m.group(3)),
+                                cors=m.group(4), site=m.group(5), origin=m.group(6),
+                                upgrade=m.group(7)))
+        return out

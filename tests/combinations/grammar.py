@@ -171,6 +171,8 @@ DIRECTIVES = [
               default="Replace"),
     Directive("CORSReportOnly", "scalar", _gen_choice("On", "Off", "Off"), ("Maybe",),
               default="Off"),
+    Directive("CORSCrossOriginProtection", "scalar", _gen_choice("On", "On", "Off", "ReportOnly"),
+              ("Maybe", "Report-Only"), default="Off"),
 ]
 BY_NAME = {d.name: d for d in DIRECTIVES}
 # How likely a layer writes each directive (origins most often: they make policies).

@@ -254,6 +254,8 @@ class Request:
     ifx: bool = False
     forward: bool = False                            # forward-proxy absolute URI
     malformed: bool = False                          # a header httpd cannot parse
+    fetch_site: object = None                        # Sec-Fetch-Site (raw), or None
+    websocket: object = None                         # Upgrade value, or None
     tag: str = ""
 
     @property
@@ -284,6 +286,7 @@ class Expected:
     self_answered: bool = False  # a preflight mod_cors answers itself (empty body)
     kept_upstream: bool = False  # Keep kept the upstream's headers (generic checks relaxed)
     runtime_danger: bool = False  # may log the request-time '*'+credentials error
+    blocked: bool = False        # refused by CORSCrossOriginProtection: no handler runs
     why: list = field(default_factory=list)
 
 
@@ -427,6 +430,12 @@ def expect(cfg, res, req):
         return expect_htaccess_refused(cfg, res, req, e, broken[0])
     p = merged_policy(layers)
     e.runtime_danger = dangerous(p)
+    refusal = protection_refuses(cfg, p, req)
+    if refusal and p.scalar("CORSCrossOriginProtection") == "On":
+        return expect_blocked(cfg, res, req, e, refusal)
+    if refusal:
+        e.why.append("CORSCrossOriginProtection ReportOnly: would refuse (%s), refuses "
+                     "nothing" % refusal)
     if not p.active:
         return expect_no_policy(cfg, res, req, e)
     if p.scalar("CORSReportOnly") == "On":
@@ -564,3 +573,66 @@ def expect_actual(cfg, res, req, p, e):
         e.cors_result = "allowed" if acao else "denied"
     e.why.append("actual request, %s" % ("granted %s" % acao if acao else "not granted"))
     return e
+
+
+# ------------------------------------------------- cross-origin protection ---
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def own_origin(cfg):
+    """The request's own origin: http, the Host the runner sends (no port)."""
+    return "http://%s.test" % cfg.cid
+
+
+def protection_checked(req):
+    """README 12: unsafe methods, and WebSocket handshakes on any method."""
+    if req.method not in SAFE_METHODS:
+        return True
+    return req.websocket is not None and any(
+        t.strip(" \t").split("/")[0].lower() == "websocket" for t in req.websocket.split(","))
+
+
+def protection_trusted(p, origin):
+    """Granted by an entry of the list in effect; '*' never, null only listed."""
+    if origin is None or not canonical(origin):
+        return False
+    return any(entry_matches(e, origin) for e in p.origins if e[0] != "*")
+
+
+def protection_refuses(cfg, p, req):
+    """Why CORSCrossOriginProtection (On or ReportOnly) refuses, or None."""
+    if p.scalar("CORSCrossOriginProtection") == "Off" or not protection_checked(req):
+        return None
+    if req.fetch_site in ("same-origin", "none"):
+        return None
+    if protection_trusted(p, req.origin):
+        return None
+    if req.fetch_site is not None:
+        return "Sec-Fetch-Site %r, Origin not trusted" % req.fetch_site
+    if not req.origins:
+        return None
+    if req.origin is not None and req.origin == own_origin(cfg):
+        return None
+    return "no Sec-Fetch-Site, Origin %r neither own nor trusted" % (req.origins,)
+
+
+def cache_may_answer(cfg, res, req):
+    """mod_cache's quick handler answers a cached GET before any check."""
+    return cfg.context.cache and req.method == "GET" and res.uri.startswith("/a/b/")
+
+
+def expect_blocked(cfg, res, req, e, why):
+    e.why.append("CORSCrossOriginProtection On refuses: %s (403 before access control)" % why)
+    if cache_may_answer(cfg, res, req):
+        e.why.append("unless mod_cache answers a cached copy first")
+        e.handler_ran = False if res.handler == "cgi" else None
+        return e
+    e.blocked = True
+    e.status = errordoc_status(cfg, 403)
+    e.acx = {}
+    e.handler_ran = False
+    e.vary_absent = ("origin",)
+    e.cors_result = "blocked"
+    return e
+

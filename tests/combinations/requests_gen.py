@@ -5,7 +5,7 @@ with and without credentials.
 """
 
 import grammar as g
-from model import Request
+from model import Request, own_origin
 
 # Scanner mutation classes: a listed origin turned into one a careless
 # matcher would still grant.
@@ -26,6 +26,10 @@ MUTATIONS = {
     "path": lambda o: o + "/x",
     "null": lambda o: "null",
 }
+
+# Sec-Fetch-Site as browsers send it, and as a hostile client might.
+FETCH_SITES = ["same-origin", "same-origin", "same-site", "cross-site", "cross-site", "none",
+               "Same-Origin", "same-origin, cross-site", ""]
 
 ACRM = ["GET", "POST", "PUT", "DELETE", "PATCH", "PROPFIND", "OPTIONS", "put", "BAD M"]
 ACRH_NAMES = g.HEADERS + ["x-unlisted", "X-CSRF-TOKEN", "content-type", "authorization"]
@@ -109,11 +113,20 @@ def gen_request(rng, cfg, tag):
             req.acrh = gen_acrh(rng)
         req.pna = rng.random() < 0.15
     elif r < 0.985:
-        req.method = rng.choice(["GET", "GET", "GET", "HEAD", "POST", "OPTIONS"])
+        req.method = rng.choice(["GET", "GET", "GET", "HEAD", "POST", "OPTIONS", "PUT",
+                                 "DELETE", "PATCH", "POST"])
         req.origins = gen_origin_headers(rng, cfg)
+        if rng.random() < 0.12:
+            req.origins = [own_origin(cfg)]
+        elif rng.random() < 0.08:
+            req.origins = []                    # a non-browser client
+        if req.method == "GET" and rng.random() < 0.15:
+            req.websocket = rng.choice(["websocket", "websocket", "WebSocket", "h2c"])
     else:
         req.malformed = True
         req.origins = [rng.choice(listed_origins(cfg))]
+    if not req.malformed and rng.random() < 0.6:
+        req.fetch_site = rng.choice(FETCH_SITES)
     c = rng.random()
     req.creds = "good" if c < 0.2 else "bad" if c < 0.25 else "cookie" if c < 0.35 else ""
     return req

@@ -102,7 +102,7 @@ class Backend:
                 self.end_headers()
                 self.wfile.write(body)
 
-            do_GET = do_POST = do_OPTIONS = do_HEAD = do_PUT = do_DELETE = answer
+            do_GET = do_POST = do_OPTIONS = do_HEAD = do_PUT = do_DELETE = do_PATCH = answer
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.server.daemon_threads = True
@@ -159,6 +159,10 @@ def request_headers(cfg, req):
     h = [("Host", "%s.test" % cfg.cid if not req.forward else "127.0.0.1"),
          ("X-Tag", req.tag)]
     h += [("Origin", o) for o in req.origins]
+    if getattr(req, "fetch_site", None) is not None:
+        h.append(("Sec-Fetch-Site", req.fetch_site))
+    if getattr(req, "websocket", None) is not None:
+        h += [("Upgrade", req.websocket), ("Connection", "Upgrade")]
     if req.acrm is not None:
         h.append(("Access-Control-Request-Method", req.acrm))
     if req.acrh is not None:
@@ -266,6 +270,11 @@ def check_response(cfg, req, exp, r, handler_ran, cors_result):
         bad.append(("handler-runs-only-when-allowed" if handler_ran else "handler-ran",
                     "handler %s, model says %s" % ("ran" if handler_ran else "did not run",
                                                    "it runs" if exp.handler_ran else "it does not")))
+    if exp.blocked and handler_ran:
+        bad.append(("protect-no-handler", "a handler ran for a request "
+                    "CORSCrossOriginProtection refuses"))
+    if exp.blocked and r.acx():
+        bad.append(("protect-no-acx", "Access-Control-* on a refused request"))
     if exp.self_answered and r.status == exp.status and r.body:
         bad.append(("preflight-body-empty", "self-answered preflight has a %d-byte body"
                     % len(r.body)))
@@ -369,7 +378,7 @@ def send(h, cfg, req, backend_port):
     for attempt in range(3):
         try:
             return http_request(h.host, h.port, method, path, request_headers(cfg, req),
-                                body=b"x" if method == "POST" else None)
+                                body=b"x" if method in ("POST", "PUT", "PATCH") else None)
         except Exception as exc:        # a truncated or dropped response is a finding
             err = exc
             time.sleep(0.1)

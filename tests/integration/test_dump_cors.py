@@ -61,6 +61,7 @@ REST_DEFAULT = '''    private network: Off  (default)
     preflight auth: Off  (default)
     upstream headers: Replace  (default)
     report-only: Off  (default)
+    cross-origin protection: Off  (default)
 '''
 
 MAIN_EXPECTED = HEADER + '''main server 127.0.0.1:
@@ -133,6 +134,7 @@ MAIN_EXPECTED = HEADER + '''main server 127.0.0.1:
     preflight auth: Off  (default)
     upstream headers: Replace  (default)
     report-only: Off  (default)
+    cross-origin protection: Off  (default)
 '''
 
 VHOSTS = r'''
@@ -185,6 +187,7 @@ VHOSTS_EXPECTED = HEADER + '''main server 127.0.0.1:
     preflight auth: Off  (default)
     upstream headers: Keep  (<<CORSUpstreamHeaders Keep>>)
     report-only: Off  (default)
+    cross-origin protection: Off  (default)
   <Location "/app"> (<<<Location "/app">>>, from the main server)
     origins:
       https://app.example.com  exact  (<<https://app.example.com>>)
@@ -199,6 +202,7 @@ VHOSTS_EXPECTED = HEADER + '''main server 127.0.0.1:
     preflight auth: Off  (default)
     upstream headers: Keep  (<<CORSUpstreamHeaders Keep>>)
     report-only: Off  (default)
+    cross-origin protection: Off  (default)
   <Location "/vh"> (<<<Location "/vh">>>)
     origins: none (no policy: mod_cors adds nothing here)
     methods: GET, HEAD, POST  (default)
@@ -212,6 +216,7 @@ VHOSTS_EXPECTED = HEADER + '''main server 127.0.0.1:
     preflight auth: On  (<<CORSPreflightAuth On>>)
     upstream headers: Keep  (<<CORSUpstreamHeaders Keep>>)
     report-only: Off  (default)
+    cross-origin protection: Off  (default)
 VirtualHost own-location.test:@PORT@ (<<<VirtualHost @LISTEN@>\n    ServerName own-location.test>>):
   <Location "/app/v1"> (<<<Location "/app/v1">>>)
     origins:

@@ -118,3 +118,111 @@ def test_dump_names_the_report_only_line():
         assert m.group(1) == line_of(h, "CORSReportOnly On")
     finally:
         h.cleanup()
+
+
+# Cross-origin protection beside report-only, the counters and the dump.
+PROTECT = STATUS + r'''
+LogFormat "%U%q %>s report=%{CORS_REPORT}e result=%{CORS_RESULT}e" together
+CustomLog "@ROOT@/logs/together_log" together
+<Directory "@DOCROOT@/guarded">
+    CORSAllowOrigin https://app.example.com
+    CORSCrossOriginProtection On
+    CORSReportOnly On
+</Directory>
+<Directory "@DOCROOT@/watched">
+    CORSAllowOrigin https://app.example.com
+    CORSCrossOriginProtection ReportOnly
+    CORSReportOnly On
+    # what mod_cors would add: the CORS report then agrees on a refusal
+    Header always merge Vary Origin
+</Directory>
+'''
+
+PROTECT_DOCS = {"guarded/x.txt": "x\n", "watched/x.txt": "x\n"}
+
+
+@pytest.fixture(scope="module")
+def protect_server():
+    h = Httpd(PROTECT, docs=PROTECT_DOCS, modules=("status", "headers"),
+              name="together-protect")
+    try:
+        h.start()
+        yield h
+    finally:
+        h.cleanup()
+
+
+def logged(h, path, timeout=3):
+    """(CORS_REPORT, CORS_RESULT) of the request for `path`."""
+    import os
+    import time
+    log = os.path.join(h.root, "logs", "together_log")
+    deadline = time.time() + timeout
+    while True:
+        if os.path.exists(log):
+            for line in reversed(open(log).read().splitlines()):
+                m = re.match(r"^(\S+) \d+ report=(\S+) result=(\S+)$", line)
+                if m and m.group(1) == path:
+                    return m.group(2), m.group(3)
+        if time.time() > deadline:
+            return None
+        time.sleep(0.05)
+
+
+def post(h, path, headers):
+    return http_request(h.host, h.port, "POST", path, list(headers), body="a=1")
+
+
+def test_report_only_cors_does_not_soften_the_protection(protect_server):
+    """CORSReportOnly governs the CORS answer only: the protection, On in
+    the same section, still refuses."""
+    h = protect_server
+    before = auto(h)
+    r = post(h, "/guarded/x.txt?n=1", [("Origin", EVIL),
+                                       ("Sec-Fetch-Site", "cross-site")])
+    assert r.status == 403
+    assert not r.acx()
+    assert logged(h, "/guarded/x.txt?n=1")[1] == "blocked"
+    after = auto(h)
+    assert after["CORSProtectionBlocked"] - before["CORSProtectionBlocked"] == 1
+    # a blocked request is not a CORS decision: no bucket moves
+    assert after["CORSRequests"] == before["CORSRequests"]
+
+
+def test_protection_report_only_differs_survives_an_agreeing_cors_report(protect_server):
+    """The protection's ReportOnly sets CORS_REPORT=differs first; the CORS
+    report that agrees later never turns it back into agree."""
+    h = protect_server
+    before = auto(h)
+    r = post(h, "/watched/x.txt?n=2", [("Origin", EVIL),
+                                       ("Sec-Fetch-Site", "cross-site")])
+    assert r.status != 403
+    assert not r.acx()          # report-only: nothing added
+    assert logged(h, "/watched/x.txt?n=2") == ("differs", "denied")
+    after = auto(h)
+    assert (after["CORSProtectionReportOnly"]
+            - before["CORSProtectionReportOnly"]) == 1
+    # the CORS comparison itself agreed (both refuse)
+    assert after["CORSReportDifferences"] == before["CORSReportDifferences"]
+
+
+def test_agreeing_request_under_both_report_modes_logs_agree(protect_server):
+    h = protect_server
+    r = post(h, "/watched/x.txt?n=3", [("Origin", ALLOWED),
+                                       ("Sec-Fetch-Site", "same-site")])
+    assert r.status != 403
+    # trusted origin: the protection allows it; mod_cors would grant, the
+    # response (no recipe) does not: the CORS report differs
+    assert logged(h, "/watched/x.txt?n=3") == ("differs", "allowed")
+
+
+def test_dump_names_the_protection_line():
+    h = Httpd(PROTECT, docs=PROTECT_DOCS, modules=("status", "headers"),
+              name="together-dump-protect")
+    try:
+        out = dump(h)
+        found = re.findall(r"^\s*cross-origin protection: (\S+)\s+\((.*)\)$", out, re.M)
+        assert ("On", line_of(h, "CORSCrossOriginProtection On")) in found, out
+        assert ("ReportOnly", line_of(h, "CORSCrossOriginProtection ReportOnly")) in found, out
+    finally:
+        h.cleanup()
