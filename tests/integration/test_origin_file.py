@@ -54,12 +54,12 @@ def readable(tmp_path):
         d = os.path.dirname(d)
 
 
-def poke_until_log(h, origin, pattern, since, timeout=6):
+def poke_until_log(h, origin, pattern, since, timeout=6, path="/"):
     """The change check runs on the request path: send requests that
     consult the file until `pattern` is logged."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        h.get("/", {"Origin": origin})
+        h.get(path, {"Origin": origin})
         line = h.wait_error_log(pattern, since=since, timeout=0.2)
         if line:
             return line
@@ -502,5 +502,52 @@ def test_htaccess_refused(tmp_path):
         r = h.get("/h/", {"Origin": A})
         assert r.status == 500, r
         assert h.wait_error_log(r"CORSAllowOriginFile not allowed here")
+    finally:
+        h.cleanup()
+
+
+# -- conf-examples/multi-tenant-file.conf ------------------------------------
+
+def test_multi_tenant_file_example(tmp_path):
+    from test_conf_examples import example
+    readable(tmp_path)
+    tenants = str(tmp_path / "tenants.txt")
+    domains = str(tmp_path / "custom-domains")
+    with open(tenants, "w") as f:
+        f.write("# tenant 17, added 2026-11-30\nhttps://app.acme.example\n"
+                "https://*.eu.acme.example\n")
+    httxt2dbm("gdbm", ["https://shop.custom.example"], domains)
+    body = example("multi-tenant-file.conf", [
+        ("CORSAllowOriginFileCheck 5", "CORSAllowOriginFileCheck 1"),
+        ("/etc/apache2/cors/tenants.txt", tenants),
+        ("/var/lib/apache2/cors/custom-domains", domains)])
+    h = Httpd(body, name="example-multi-tenant-file",
+              docs={"api/orders.json": "[]", "api/billing/x.json": "{}"})
+    try:
+        h.start()
+        console = "https://console.platform.example"
+        for o in ("https://app.acme.example", "https://x.eu.acme.example",
+                  "https://shop.custom.example", console):
+            r = h.get("/api/orders.json", {"Origin": o})
+            assert_response(r, 200, {"Access-Control-Allow-Origin": o,
+                                     "Access-Control-Allow-Credentials": "true"},
+                            vary_origin=True)
+            r = h.get("/api/billing/x.json", {"Origin": o})
+            assert (r.get("Access-Control-Allow-Origin") == o) == (o == console), r
+        assert not granted(h, "/api/orders.json", "https://eu.acme.example")
+        # The documented update: a new tenant, written and renamed.
+        shutil.copy(tenants, tenants + ".new")
+        with open(tenants + ".new", "a") as f:
+            f.write("https://app.new.example\n")
+        os.rename(tenants + ".new", tenants)
+        assert wait_granted(h, "/api/orders.json", "https://app.new.example", True)
+        # A bad line: refused whole, the last good list stays.
+        h.expect_error(r"new version of .* refused")
+        mark = h.log_mark()
+        write_atomic(tenants, "HTTPS://Acme.example\n")
+        assert poke_until_log(h, "https://zzz.example", r"tenants\.txt:1: "
+                              r"'HTTPS://Acme\.example' is not a canonical", mark,
+                              path="/api/orders.json")
+        assert granted(h, "/api/orders.json", "https://app.new.example")
     finally:
         h.cleanup()
