@@ -372,54 +372,56 @@ static const char *dbm_names(cmd_parms *cmd, origin_source *src)
     return rv == APR_SUCCESS ? NULL : dbm_open_error(cmd->pool, src, rv);
 }
 
-/* The configuration's object for a file, loaded on first mention. */
-static const char *source_for(cmd_parms *cmd, const char *value,
-                              origin_source **out)
+/* The configuration's object for a file, loaded on first mention; NULL
+ * with `*err` set when it cannot be. */
+static origin_source *source_for(cmd_parms *cmd, const char *value,
+                                 const char **err)
 {
     apr_hash_t *reg = registry_of(cmd->pool);
-    const char *type, *path, *key, *err;
+    const char *type, *path, *key;
     cors_origin_snapshot *first = NULL;
     origin_source *src;
 
-    if ((err = split_value(cmd, value, &type, &path)) != NULL) {
-        return err;
+    if ((*err = split_value(cmd, value, &type, &path)) != NULL) {
+        return NULL;
     }
     if (!(path = ap_server_root_relative(cmd->pool, path))) {
-        return apr_psprintf(cmd->pool, "CORSAllowOriginFile: '%s' is not a "
+        *err = apr_psprintf(cmd->pool, "CORSAllowOriginFile: '%s' is not a "
                             "valid path", value);
+        return NULL;
     }
     key = apr_pstrcat(cmd->temp_pool, type ? type : "txt", ":", path, NULL);
     if ((src = apr_hash_get(reg, key, APR_HASH_KEY_STRING)) != NULL) {
-        *out = src;
-        return NULL;
+        return src;
     }
     src = apr_pcalloc(cmd->pool, sizeof(*src));
     src->path = path;
     src->dbm_type = type;
     src->server = cmd->server;
     src->uses = apr_array_make(cmd->pool, 2, sizeof(file_use));
-    if ((type && (err = dbm_names(cmd, src)) != NULL)
-        || (err = load_source(cmd->pool, src, &src->seen, &first)) != NULL) {
-        return apr_pstrcat(cmd->pool, "CORSAllowOriginFile: ", err, NULL);
+    if ((type && (*err = dbm_names(cmd, src)) != NULL)
+        || (*err = load_source(cmd->pool, src, &src->seen, &first)) != NULL) {
+        *err = apr_pstrcat(cmd->pool, "CORSAllowOriginFile: ", *err, NULL);
+        return NULL;
     }
     if (!(src->file = cors_origin_file_make(cmd->pool, path, first))) {
         cors_origin_snapshot_release(first);
-        return "CORSAllowOriginFile: cannot create a lock";
+        *err = "CORSAllowOriginFile: cannot create a lock";
+        return NULL;
     }
     cors_origin_file_set_refresh(src->file, refresh, src);
     apr_hash_set(reg, apr_pstrdup(cmd->pool, key), APR_HASH_KEY_STRING, src);
-    *out = src;
-    return NULL;
+    return src;
 }
 
 static const char *file_entry(cmd_parms *cmd, void *dconf, const char *value,
                               cors_rule *rule)
 {
-    origin_source *src = NULL;
-    const char *err = source_for(cmd, value, &src);
+    const char *err = NULL;
+    origin_source *src = source_for(cmd, value, &err);
     file_use *use;
 
-    if (err) {
+    if (!src) {
         return err;
     }
     use = apr_array_push(src->uses);
