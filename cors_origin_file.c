@@ -96,6 +96,17 @@ static char *next_line(char **pos, char *end, apr_size_t *len)
     return line;
 }
 
+static apr_size_t count_entries(const cors_origin_layer *layer)
+{
+    apr_size_t n = 0;
+    int t;
+
+    for (t = 0; t < CORS_LOOKUP_TABLES; t++) {
+        n += layer->tables[t] ? apr_hash_count(layer->tables[t]) : 0;
+    }
+    return n;
+}
+
 const char *cors_origin_text_parse(apr_pool_t *p, const char *name,
                                    char *text, apr_size_t len,
                                    cors_origin_snapshot **out)
@@ -107,7 +118,7 @@ const char *cors_origin_text_parse(apr_pool_t *p, const char *name,
     s->pool = p;
     s->refs = 1;
     s->layer = cors_origin_layer_make(p);
-    s->source = name;
+    s->source = name = apr_pstrdup(p, name);
     while (pos < end) {
         apr_size_t n;
         char *entry = next_line(&pos, end, &n);
@@ -125,11 +136,14 @@ const char *cors_origin_text_parse(apr_pool_t *p, const char *name,
         if ((err = parse_entry(p, entry, &rule)) != NULL) {
             return apr_psprintf(p, "%s:%u: %s", name, line_no, err);
         }
-        rule.source = apr_psprintf(p, "%s:%u", name, line_no);
+        /* One name shared by every entry: a million-line file would
+         * otherwise spend tens of megabytes on "name:line" strings. */
+        rule.source = name;
+        rule.line = line_no;
         rule.from_file = 1;
-        cors_origin_layer_apply(p, s->layer, CORS_OP_SET, &rule);
+        cors_origin_layer_index(p, s->layer, &rule);
     }
-    s->count = apr_hash_count(s->layer->entries);
+    s->count = count_entries(s->layer);
     *out = s;
     return NULL;
 }
@@ -168,7 +182,9 @@ const cors_rule *cors_origin_snapshot_find(apr_pool_t *p,
     if (s->layer) {
         return cors_origin_layer_find(s->layer, origin, len, o);
     }
-    if (!s->lookup(s->data, origin, len)) {
+    /* An external list's keys were never checked: only a canonical
+     * origin is looked up. */
+    if (!o || !s->lookup(s->data, origin, len)) {
         return NULL;
     }
     if (!p) {

@@ -57,7 +57,8 @@ cors_origin_snapshot *cors_origin_snapshot_external(apr_pool_t *p,
 apr_size_t cors_origin_snapshot_count(const cors_origin_snapshot *s);
 
 /* The entry of a snapshot matching a parsed origin, or NULL. An external
- * snapshot's entry is allocated from `p`. */
+ * snapshot's entry is allocated from `p`. With `o` NULL (an origin not
+ * parsed yet), only a text snapshot's exact entries are looked at. */
 const cors_rule *cors_origin_snapshot_find(apr_pool_t *p,
                                            const cors_origin_snapshot *s,
                                            const char *origin,
@@ -87,8 +88,8 @@ cors_origin_snapshot *cors_origin_file_acquire(cors_origin_file *f);
 void cors_origin_file_swap(cors_origin_file *f, cors_origin_snapshot *next);
 
 /*
- * Look a parsed origin up in the file's current snapshot, after the
- * refresh hook. With `hold`, the entry found is returned and the snapshot
+ * Look an origin up in the file's current snapshot (as the above: `o`
+ * NULL before it is parsed), after the refresh hook. With `hold`, the entry found is returned and the snapshot
  * stays referenced until `hold` is cleared; without it, nothing is kept
  * and any non-NULL value only says "found" (do not read it).
  */

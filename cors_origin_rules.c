@@ -263,6 +263,18 @@ static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
     }
 }
 
+void cors_origin_layer_index(apr_pool_t *p, cors_origin_layer *layer,
+                             const cors_rule *rule)
+{
+    apr_hash_t **table = &layer->tables[table_for_kind(rule->kind)];
+
+    if (!*table) {
+        *table = apr_hash_make(p);
+    }
+    apr_hash_set(*table, rule->key, APR_HASH_KEY_STRING,
+                 apr_pmemdup(p, rule, sizeof(*rule)));
+}
+
 static void layer_clear(apr_pool_t *p, cors_origin_layer *layer)
 {
     layer->entries = apr_hash_make(p);
@@ -571,10 +583,11 @@ const cors_rule *cors_origin_layer_find(const cors_origin_layer *layer,
     one.count = 0;
     one.any = NULL;
     r = lookup(&one, CORS_BY_EXACT, origin, len);
-    return r ? r : match_parsed(&one, origin, len, o);
+    return r || !o ? r : match_parsed(&one, origin, len, o);
 }
 
-/* Each file entry in effect, through its current snapshot. */
+/* Each file entry in effect, through its current snapshot; with `o`
+ * NULL, only the exact entries of text files (before parsing). */
 static const cors_rule *match_files(apr_pool_t *hold,
                                     const cors_origin_chain *chain,
                                     const char *origin, apr_size_t len,
@@ -618,6 +631,12 @@ static cors_match_result match(apr_pool_t *hold,
      * no parsing: the common case stays a single hash lookup. */
     if (len <= CORS_ORIGIN_MAX_LEN
         && (r = lookup(chain, CORS_BY_EXACT, origin, len)) != NULL) {
+        *rule = r;
+        return CORS_MATCH_ENTRY;
+    }
+    /* So are a text file's: a tenant's origin costs no parsing either. */
+    if (len <= CORS_ORIGIN_MAX_LEN
+        && (r = match_files(hold, chain, origin, len, NULL)) != NULL) {
         *rule = r;
         return CORS_MATCH_ENTRY;
     }

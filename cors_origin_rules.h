@@ -53,10 +53,11 @@ typedef struct {
     const void *regex;      /* REGEX: compiled by the caller */
     cors_regex_fn regex_match;
     const char *source;     /* "file:line" of the directive, for logs;
-                             * for an entry listed in an origin file, that
-                             * file and line */
+                             * for an entry listed in an origin file, the
+                             * file's name (and `line`) */
     struct cors_origin_file *file;  /* FILE: the file it stands for */
     int from_file;          /* listed in an origin file, not a directive */
+    unsigned line;          /* from_file: its line (0: none, a DBM) */
 } cors_rule;
 
 /* How a section's lines relate to the inherited list. */
@@ -166,6 +167,15 @@ void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
                              cors_list_op op, const cors_rule *rule);
 
 /*
+ * Put `rule` in the lookup table of its kind only, without the bookkeeping
+ * removal by text needs: for a list built once and never edited (an
+ * origin file's snapshot). A later rule with the same key replaces it.
+ * Not for '*' or regexes.
+ */
+void cors_origin_layer_index(apr_pool_t *p, cors_origin_layer *layer,
+                             const cors_rule *rule);
+
+/*
  * The merged list of `layer` over `parent` (which may be NULL). Returns
  * `parent` itself when the layer is INHERIT; allocates one small node
  * otherwise, never copying entries.
@@ -230,7 +240,8 @@ void cors_rule_file(cors_rule *rule, const char *text,
 /*
  * What one layer's exact, "*." and ":*" entries say of an origin `o`
  * parsed from `len` bytes of `origin` (regexes and files are not looked
- * at): the matching entry, or NULL.
+ * at): the matching entry, or NULL. With `o` NULL (not parsed), only the
+ * exact entries are looked at.
  */
 const cors_rule *cors_origin_layer_find(const cors_origin_layer *layer,
                                         const char *origin, apr_size_t len,

@@ -90,7 +90,7 @@ void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
     }
     else if (APLOGrtrace1(r)) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                      "CORS %s for origin '%s'%s%s%s%s%s",
+                      "CORS %s for origin '%s'%s%s%s%s%s%s",
                       cors_decision_result(d),
                       origin ? cors_log_value(r->pool, origin, strlen(origin))
                              : "(none)",
@@ -101,6 +101,8 @@ void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
                       d->rule && d->rule->from_file
                       ? " (CORSAllowOriginFile " : "",
                       d->rule && d->rule->from_file ? d->rule->source : "",
+                      d->rule && d->rule->from_file && d->rule->line
+                      ? apr_psprintf(r->pool, ":%u", d->rule->line) : "",
                       d->rule && d->rule->from_file ? ")" : "");
     }
 }

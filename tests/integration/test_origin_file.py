@@ -280,7 +280,7 @@ def test_debian_dbm_drivers_found():
 @pytest.mark.parametrize("dbm_type", ["sdbm", "gdbm", "db", "default"])
 def test_dbm_grants_and_reloads(tmp_path, dbm_type):
     path = str(tmp_path / "origins")
-    httxt2dbm(dbm_type, [A, "https://x.example"], path)
+    httxt2dbm(dbm_type, [A, "https://x.example", "HTTPS://Upper.example"], path)
     prefix = "dbm:" if dbm_type == "default" else "dbm=%s:" % dbm_type
     body = """
 CORSAllowOriginFileCheck 1
@@ -294,6 +294,8 @@ CORSAllowOriginFile %s%s
         # Only canonical origins are looked up.
         assert not granted(h, "/", "HTTPS://a.example")
         assert not granted(h, "/", A + "/")
+        # A DBM's keys are never checked: a non-canonical one never grants.
+        assert not granted(h, "/", "HTTPS://Upper.example")
         time.sleep(1.1)
         httxt2dbm(dbm_type, [T], path + ".new")
         dbm_rename(dbm_type, path + ".new", path)

@@ -80,12 +80,15 @@ START_TEST(test_parse_entries)
     ck_assert_uint_eq(cors_origin_snapshot_count(s), 5);
     r = find(s, "https://a.example");
     ck_assert_ptr_nonnull(r);
-    ck_assert_str_eq(r->source, "t.txt:3");
+    ck_assert_str_eq(r->source, "t.txt");
+    ck_assert_uint_eq(r->line, 3);
     ck_assert_int_eq(r->from_file, 1);
-    ck_assert_str_eq(find(s, "https://x.b.example")->source, "t.txt:4");
+    ck_assert_str_eq(find(s, "https://x.b.example")->source, "t.txt");
+    ck_assert_uint_eq(find(s, "https://x.b.example")->line, 4);
     ck_assert_ptr_nonnull(find(s, "http://localhost:3000"));
     ck_assert_ptr_nonnull(find(s, "https://y.c.example:9"));
-    ck_assert_str_eq(find(s, "https://d.example:8443")->source, "t.txt:7");
+    ck_assert_str_eq(find(s, "https://d.example:8443")->source, "t.txt");
+    ck_assert_uint_eq(find(s, "https://d.example:8443")->line, 7);
     ck_assert_ptr_null(find(s, "https://d.example"));
     ck_assert_ptr_null(find(s, "https://b.example"));
     ck_assert_ptr_null(find(s, "https://a.example.evil"));
@@ -189,11 +192,13 @@ START_TEST(test_file_entry_matches)
     ck_assert_int_eq(chain->count, 1);
     ck_assert_int_eq(match_held(chain, "https://a.example", &rule),
                      CORS_MATCH_ENTRY);
-    ck_assert_str_eq(rule->source, "t.txt:1");
+    ck_assert_str_eq(rule->source, "t.txt");
+    ck_assert_uint_eq(rule->line, 1);
     ck_assert_str_eq(rule->text, "https://a.example");
     ck_assert_int_eq(match_held(chain, "https://x.b.example", &rule),
                      CORS_MATCH_ENTRY);
-    ck_assert_str_eq(rule->source, "t.txt:2");
+    ck_assert_str_eq(rule->source, "t.txt");
+    ck_assert_uint_eq(rule->line, 2);
     /* Without a hold, the file's own entry. */
     ck_assert_int_eq(cors_origin_match(chain, "https://a.example", 17, &rule),
                      CORS_MATCH_ENTRY);
@@ -318,7 +323,8 @@ START_TEST(test_hold_pool_keeps_snapshot)
                                             19, 0, &rule), CORS_MATCH_ENTRY);
     cors_origin_file_swap(f, watched("https://new.example\n", &new_gone));
     ck_assert_int_eq(old_gone, 0);
-    ck_assert_str_eq(rule->source, "t.txt:1");   /* still readable */
+    ck_assert_str_eq(rule->source, "t.txt");
+    ck_assert_uint_eq(rule->line, 1);   /* still readable */
     apr_pool_destroy(req);
     ck_assert_int_eq(old_gone, 1);
     ck_assert_int_eq(cors_origin_match(chain, "https://old.example", 19,
@@ -370,9 +376,15 @@ START_TEST(test_refresh_called_on_use)
 
     refreshed = 0;
     cors_origin_file_set_refresh(f, count_refresh, NULL);
-    (void)match_held(chain, "https://b.example", &rule);
+    /* An exact hit: before parsing, one look. */
     (void)match_held(chain, "https://a.example", &rule);
-    ck_assert_int_eq(refreshed, 2);
+    ck_assert_int_eq(refreshed, 1);
+    /* A miss: before parsing and after (the wildcard entries). */
+    (void)match_held(chain, "https://b.example", &rule);
+    ck_assert_int_eq(refreshed, 3);
+    /* Malformed: only the first look. */
+    (void)match_held(chain, "https://B.example", &rule);
+    ck_assert_int_eq(refreshed, 4);
 }
 END_TEST
 
