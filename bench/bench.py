@@ -233,7 +233,7 @@ W6 = [
      ORIGIN_END),
     ("f-file", "file-1m", "1M-origin text file          exact hit", P, get(ORIGIN_END), 200,
      ORIGIN_END),
-    ("f-dbm", "dbm-1m", "1M-origin DBM (%s)        exact hit" % FILE_DBM_TYPE, P,
+    ("f-dbm", "dbm-1m", "1M-origin DBM (%s)         exact hit" % FILE_DBM_TYPE, P,
      get(ORIGIN_END), 200, ORIGIN_END),
     ("f-file-out", "file-1m", "1M-origin text file          not listed", P, get(ORIGIN_OUT),
      200, None),
