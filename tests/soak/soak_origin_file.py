@@ -123,7 +123,9 @@ async def writer_task(path, texts, end, every, log):
         os.rename(tmp, path)
         log.append(kind)
         i += 1
-        await asyncio.sleep(every)
+        # An invalid version stays past a check interval, so that every
+        # process sees it (and refuses it) at least once.
+        await asyncio.sleep(max(every, 1.5) if kind == "X" else every)
     # End on a valid version.
     with open(path + ".tmp", "w") as f:
         f.write(texts["A"])
