@@ -17,6 +17,7 @@
 #include <apr_strings.h>
 
 #include "cors_origin_rules.h"
+#include "cors_origin_file.h"
 
 /* Room for any origin we accept, plus ":*" and the NUL. */
 #define KEY_BUF_LEN (CORS_ORIGIN_MAX_LEN + 8)
@@ -213,15 +214,16 @@ static void layer_remove_own(cors_origin_layer *layer, const char *id)
     if (old->kind == CORS_RULE_ANY) {
         layer->any = NULL;
     }
-    else if (old->kind == CORS_RULE_REGEX) {
-        for (i = 0, j = 0; i < layer->regexes->nelts; i++) {
-            const cors_rule *r = APR_ARRAY_IDX(layer->regexes, i,
-                                               const cors_rule *);
+    else if (old->kind == CORS_RULE_REGEX || old->kind == CORS_RULE_FILE) {
+        apr_array_header_t *list = old->kind == CORS_RULE_REGEX
+                                   ? layer->regexes : layer->files;
+        for (i = 0, j = 0; i < list->nelts; i++) {
+            const cors_rule *r = APR_ARRAY_IDX(list, i, const cors_rule *);
             if (r != old) {
-                APR_ARRAY_IDX(layer->regexes, j++, const cors_rule *) = r;
+                APR_ARRAY_IDX(list, j++, const cors_rule *) = r;
             }
         }
-        layer->regexes->nelts = j;
+        list->nelts = j;
     }
     else {
         apr_hash_set(layer->tables[table_for_kind(old->kind)], old->key,
@@ -246,6 +248,12 @@ static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
         }
         APR_ARRAY_PUSH(layer->regexes, const cors_rule *) = copy;
     }
+    else if (copy->kind == CORS_RULE_FILE) {
+        if (!layer->files) {
+            layer->files = apr_array_make(p, 1, sizeof(const cors_rule *));
+        }
+        APR_ARRAY_PUSH(layer->files, const cors_rule *) = copy;
+    }
     else {
         table = &layer->tables[table_for_kind(copy->kind)];
         if (!*table) {
@@ -255,11 +263,24 @@ static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
     }
 }
 
+void cors_origin_layer_index(apr_pool_t *p, cors_origin_layer *layer,
+                             const cors_rule *rule)
+{
+    apr_hash_t **table = &layer->tables[table_for_kind(rule->kind)];
+
+    if (!*table) {
+        *table = apr_hash_make(p);
+    }
+    apr_hash_set(*table, rule->key, APR_HASH_KEY_STRING,
+                 apr_pmemdup(p, rule, sizeof(*rule)));
+}
+
 static void layer_clear(apr_pool_t *p, cors_origin_layer *layer)
 {
     layer->entries = apr_hash_make(p);
     memset(layer->tables, 0, sizeof(layer->tables));
     layer->regexes = NULL;
+    layer->files = NULL;
     layer->any = NULL;
 }
 
@@ -534,7 +555,66 @@ static const cors_rule *match_regex(const cors_origin_chain *chain,
     return NULL;
 }
 
-static cors_match_result match(const cors_origin_chain *chain,
+/* The ":*" and "*." entries for a parsed origin. */
+static const cors_rule *match_parsed(const cors_origin_chain *chain,
+                                     const char *origin, apr_size_t len,
+                                     const cors_origin *o)
+{
+    /* An ANY_PORT entry is keyed by the origin without its port. */
+    const cors_rule *r = lookup(chain, CORS_BY_ANY_PORT, origin,
+                                o->port ? (apr_size_t)(o->port - origin) - 1
+                                        : len);
+
+    if (!r && o->host_kind == CORS_HOST_DOMAIN) {
+        r = match_subdomain(chain, o);
+    }
+    return r;
+}
+
+const cors_rule *cors_origin_layer_find(const cors_origin_layer *layer,
+                                        const char *origin, apr_size_t len,
+                                        const cors_origin *o)
+{
+    cors_origin_chain one;
+    const cors_rule *r;
+
+    one.layer = layer;
+    one.parent = NULL;
+    one.count = 0;
+    one.any = NULL;
+    r = lookup(&one, CORS_BY_EXACT, origin, len);
+    return r || !o ? r : match_parsed(&one, origin, len, o);
+}
+
+/* Each file entry in effect, through its current snapshot; with `o`
+ * NULL, only the exact entries of text files (before parsing). */
+static const cors_rule *match_files(apr_pool_t *hold,
+                                    const cors_origin_chain *chain,
+                                    const char *origin, apr_size_t len,
+                                    const cors_origin *o)
+{
+    const cors_origin_chain *n;
+    int i;
+
+    for (n = chain; n; n = n->parent) {
+        for (i = 0; n->layer->files && i < n->layer->files->nelts; i++) {
+            const cors_rule *f = APR_ARRAY_IDX(n->layer->files, i,
+                                               const cors_rule *);
+            const cors_rule *r;
+            if (removed_below(chain, n, f)) {
+                continue;
+            }
+            r = cors_origin_file_find(hold, f->file, origin, len, o);
+            if (r) {
+                return hold ? r : f;
+            }
+        }
+    }
+    return NULL;
+}
+
+static cors_match_result match(apr_pool_t *hold,
+                               const cors_origin_chain *chain,
                                const char *origin, apr_size_t len,
                                int narrow, const cors_rule **rule)
 {
@@ -554,14 +634,18 @@ static cors_match_result match(const cors_origin_chain *chain,
         *rule = r;
         return CORS_MATCH_ENTRY;
     }
+    /* So are a text file's: a tenant's origin costs no parsing either. */
+    if (len <= CORS_ORIGIN_MAX_LEN
+        && (r = match_files(hold, chain, origin, len, NULL)) != NULL) {
+        *rule = r;
+        return CORS_MATCH_ENTRY;
+    }
     if (cors_origin_parse(origin, len, &o) != CORS_ORIGIN_OK) {
         return CORS_MATCH_MALFORMED;
     }
-    /* An ANY_PORT entry is keyed by the origin without its port. */
-    r = lookup(chain, CORS_BY_ANY_PORT, origin,
-               o.port ? (apr_size_t)(o.port - origin) - 1 : len);
-    if (!r && o.host_kind == CORS_HOST_DOMAIN) {
-        r = match_subdomain(chain, &o);
+    r = match_parsed(chain, origin, len, &o);
+    if (!r) {
+        r = match_files(hold, chain, origin, len, &o);
     }
     if (!r) {
         r = match_regex(chain, origin, len, narrow);
@@ -574,7 +658,7 @@ cors_match_result cors_origin_match(const cors_origin_chain *chain,
                                     const char *origin, apr_size_t len,
                                     const cors_rule **rule)
 {
-    return match(chain, origin, len, 0, rule);
+    return match(NULL, chain, origin, len, 0, rule);
 }
 
 cors_match_result cors_origin_match_narrow(const cors_origin_chain *chain,
@@ -582,7 +666,43 @@ cors_match_result cors_origin_match_narrow(const cors_origin_chain *chain,
                                            apr_size_t len,
                                            const cors_rule **rule)
 {
-    return match(chain, origin, len, 1, rule);
+    return match(NULL, chain, origin, len, 1, rule);
+}
+
+cors_match_result cors_origin_match_held(apr_pool_t *hold,
+                                         const cors_origin_chain *chain,
+                                         const char *origin, apr_size_t len,
+                                         int narrow, const cors_rule **rule)
+{
+    return match(hold, chain, origin, len, narrow, rule);
+}
+
+void cors_rule_file(cors_rule *rule, const char *text,
+                    struct cors_origin_file *f)
+{
+    memset(rule, 0, sizeof(*rule));
+    rule->kind = CORS_RULE_FILE;
+    rule->text = rule->id = rule->key = text;
+    rule->file = f;
+}
+
+apr_array_header_t *cors_origin_chain_files(apr_pool_t *p,
+                                            const cors_origin_chain *chain)
+{
+    apr_array_header_t *out = apr_array_make(p, 2, sizeof(const cors_rule *));
+    const cors_origin_chain *n;
+    int i;
+
+    for (n = chain; n; n = n->parent) {
+        for (i = 0; n->layer->files && i < n->layer->files->nelts; i++) {
+            const cors_rule *f = APR_ARRAY_IDX(n->layer->files, i,
+                                               const cors_rule *);
+            if (!removed_below(chain, n, f)) {
+                APR_ARRAY_PUSH(out, const cors_rule *) = f;
+            }
+        }
+    }
+    return out;
 }
 
 const cors_rule *cors_origin_chain_wide(apr_pool_t *p,

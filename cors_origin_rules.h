@@ -33,8 +33,12 @@ typedef enum {
     CORS_RULE_ANY_PORT,     /* a ":*" port wildcard, e.g. on localhost */
     CORS_RULE_REGEX,        /* CORSAllowOriginMatch */
     CORS_RULE_ANY,          /* * */
-    CORS_RULE_NULL          /* null */
+    CORS_RULE_NULL,         /* null */
+    CORS_RULE_FILE          /* CORSAllowOriginFile: one entry for a whole
+                             * file, matched through its current snapshot */
 } cors_rule_kind;
+
+struct cors_origin_file;
 
 typedef struct {
     cors_rule_kind kind;
@@ -48,7 +52,12 @@ typedef struct {
                              * regex that matched a probe origin */
     const void *regex;      /* REGEX: compiled by the caller */
     cors_regex_fn regex_match;
-    const char *source;     /* "file:line" of the directive, for logs */
+    const char *source;     /* "file:line" of the directive, for logs;
+                             * for an entry listed in an origin file, the
+                             * file's name (and `line`) */
+    struct cors_origin_file *file;  /* FILE: the file it stands for */
+    int from_file;          /* listed in an origin file, not a directive */
+    unsigned line;          /* from_file: its line (0: none, a DBM) */
 } cors_rule;
 
 /* How a section's lines relate to the inherited list. */
@@ -90,6 +99,7 @@ struct cors_origin_layer {
     apr_hash_t *entries;     /* id -> cors_rule*, everything added */
     apr_hash_t *tables[CORS_LOOKUP_TABLES]; /* key -> cors_rule* */
     apr_array_header_t *regexes; /* of cors_rule*, in configuration order */
+    apr_array_header_t *files;   /* of cors_rule* (FILE), in order */
     const cors_rule *any;    /* the '*' entry, if added */
     apr_hash_t *removed;     /* text -> cors_removal*, removed from the
                               * parent (entries of any kind with that text) */
@@ -157,6 +167,15 @@ void cors_origin_layer_apply(apr_pool_t *p, cors_origin_layer *layer,
                              cors_list_op op, const cors_rule *rule);
 
 /*
+ * Put `rule` in the lookup table of its kind only, without the bookkeeping
+ * removal by text needs: for a list built once and never edited (an
+ * origin file's snapshot). A later rule with the same key replaces it.
+ * Not for '*' or regexes.
+ */
+void cors_origin_layer_index(apr_pool_t *p, cors_origin_layer *layer,
+                             const cors_rule *rule);
+
+/*
  * The merged list of `layer` over `parent` (which may be NULL). Returns
  * `parent` itself when the layer is INHERIT; allocates one small node
  * otherwise, never copying entries.
@@ -200,5 +219,36 @@ cors_match_result cors_origin_match_narrow(const cors_origin_chain *chain,
                                            const char *origin,
                                            apr_size_t len,
                                            const cors_rule **rule);
+
+/*
+ * The same as either, for a caller that wants to know which line of an
+ * origin file granted: with `hold` (a request's pool), an origin found in
+ * a file is returned as that file's own entry, and the file's snapshot it
+ * lives in is kept until `hold` is cleared. Without `hold` (and in
+ * cors_origin_match), the file's CORS_RULE_FILE entry is returned and
+ * nothing is kept.
+ */
+cors_match_result cors_origin_match_held(apr_pool_t *hold,
+                                         const cors_origin_chain *chain,
+                                         const char *origin, apr_size_t len,
+                                         int narrow, const cors_rule **rule);
+
+/* A CORS_RULE_FILE entry for `f`; `text` is the argument as written. */
+void cors_rule_file(cors_rule *rule, const char *text,
+                    struct cors_origin_file *f);
+
+/*
+ * What one layer's exact, "*." and ":*" entries say of an origin `o`
+ * parsed from `len` bytes of `origin` (regexes and files are not looked
+ * at): the matching entry, or NULL. With `o` NULL (not parsed), only the
+ * exact entries are looked at.
+ */
+const cors_rule *cors_origin_layer_find(const cors_origin_layer *layer,
+                                        const char *origin, apr_size_t len,
+                                        const cors_origin *o);
+
+/* The CORS_RULE_FILE entries in effect in `chain`, child first. */
+apr_array_header_t *cors_origin_chain_files(apr_pool_t *p,
+                                            const cors_origin_chain *chain);
 
 #endif /* CORS_ORIGIN_RULES_H */

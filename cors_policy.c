@@ -41,8 +41,9 @@ static int is_simple_method(const char *m)
 }
 
 /* Decide the origin; returns non-zero when it is granted. */
-static int decide_origin(const cors_policy *policy, const cors_request *req,
-                         int is_public, cors_decision *out)
+static int decide_origin(apr_pool_t *p, const cors_policy *policy,
+                         const cors_request *req, int is_public,
+                         cors_decision *out)
 {
     apr_size_t len = strlen(req->origin);
     cors_match_result m;
@@ -51,7 +52,9 @@ static int decide_origin(const cors_policy *policy, const cors_request *req,
         refuse(out, CORS_REASON_ORIGIN_MULTIPLE, req->origin, len);
         return 0;
     }
-    m = cors_origin_match(policy->origins, req->origin, len, &out->rule);
+    /* `p` keeps an origin file's entry that granted for the log. */
+    m = cors_origin_match_held(p, policy->origins, req->origin, len, 0,
+                               &out->rule);
     if (m == CORS_MATCH_MALFORMED) {
         refuse(out, CORS_REASON_ORIGIN_MALFORMED, req->origin, len);
         return 0;
@@ -66,8 +69,8 @@ static int decide_origin(const cors_policy *policy, const cors_request *req,
          * regex matches: with credentials, as dangerous as '*'. Another
          * entry may still grant the origin. */
         const cors_rule *wide = out->rule;
-        m = cors_origin_match_narrow(policy->origins, req->origin, len,
-                                     &out->rule);
+        m = cors_origin_match_held(p, policy->origins, req->origin, len, 1,
+                                   &out->rule);
         if (m != CORS_MATCH_ENTRY) {
             out->rule = wide;
             refuse(out, CORS_REASON_WIDE_WITH_CREDENTIALS, req->origin, len);
@@ -234,7 +237,7 @@ void cors_decide(apr_pool_t *p, const cors_policy *policy,
         decide_actual(policy, out);
         return;
     }
-    if (!decide_origin(policy, req, is_public, out)) {
+    if (!decide_origin(p, policy, req, is_public, out)) {
         out->allow_origin = NULL;
         return;
     }

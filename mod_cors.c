@@ -329,6 +329,7 @@ static void register_hooks(apr_pool_t *p)
     ap_hook_pre_config(cors_config_pre_config, NULL, NULL,
                        APR_HOOK_MIDDLE);
     ap_hook_check_config(cors_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    cors_origin_file_register_hooks(p);
     ap_hook_post_perdir_config(cors_post_perdir_config, NULL, NULL,
                                APR_HOOK_REALLY_FIRST);
     ap_hook_check_access_ex(cors_access_checker_ex, NULL, NULL,

@@ -59,6 +59,8 @@ typedef struct {
                                              * line, for DUMP_CORS */
     int protect;                            /* CORSCrossOriginProtection */
     const char *protect_source;
+    int file_check;                         /* CORSAllowOriginFileCheck */
+    const char *file_check_source;
     cors_policy policy;                     /* the above, for cors_decide */
 } cors_dir_conf;
 
@@ -120,6 +122,26 @@ const char *cors_wide_entry_reason(apr_pool_t *p, const cors_rule *rule);
 /* Whether a regex entry matches one of this configuration's probe
  * origins; returns the probe, or NULL. */
 const char *cors_regex_probe_hit(const cors_rule *rule);
+
+/* Makes the entry for one value of an origin directive line. */
+typedef const char *(*cors_origin_entry_fn)(cmd_parms *cmd, void *dconf,
+                                            const char *value,
+                                            cors_rule *rule);
+/* An origin directive line: its values made by `make`, "-value"s removed
+ * by text, as CORSAllowOrigin does. */
+const char *cors_set_origin_entries(cmd_parms *cmd, void *dconf,
+                                    const char *args,
+                                    cors_origin_entry_fn make);
+
+/* mod_cors_origin_file.c */
+const char *cors_set_allow_origin_file(cmd_parms *cmd, void *dconf,
+                                       const char *args);
+const char *cors_set_origin_file_check(cmd_parms *cmd, void *dconf,
+                                       const char *arg);
+void cors_origin_file_register_hooks(apr_pool_t *p);
+/* "" or "; origin files consulted: ..." for a refusal's log line. */
+const char *cors_origin_files_consulted(apr_pool_t *p,
+                                        const cors_origin_chain *chain);
 
 /* mod_cors_check.c */
 int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,

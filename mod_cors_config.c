@@ -82,6 +82,7 @@ void *cors_create_dir_conf(apr_pool_t *p, char *dir)
     conf->upstream = CORS_UNSET;
     conf->report_only = CORS_UNSET;
     conf->protect = CORS_UNSET;
+    conf->file_check = CORS_UNSET;
     /* conf->policy stays zero, no policy, until a directive sets it: this
      * runs at LoadModule too, before pre_config has built the defaults. */
     return conf;
@@ -145,6 +146,8 @@ void *cors_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     conf->line = add->line ? add->line : base->line;
     conf->protect = MERGE_SCALAR(protect);
     conf->protect_source = MERGE_WITH(protect, protect_source);
+    conf->file_check = MERGE_SCALAR(file_check);
+    conf->file_check_source = MERGE_WITH(file_check, file_check_source);
     conf->policy = policy_of(conf);
     return conf;
 }
@@ -340,6 +343,42 @@ static const char *set_allow_origin(cmd_parms *cmd, void *dconf,
             return apr_pstrcat(cmd->pool, "CORSAllowOrigin: ", err, NULL);
         }
         rules[i].source = source;
+    }
+    for (i = 0; i < line.argc; i++) {
+        if (line.ops[i] == CORS_OP_REMOVE) {
+            remove_origin(cmd, conf, line.values[i], source);
+        }
+        else {
+            cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
+                                    line.ops[i], &rules[i]);
+        }
+    }
+    refresh_origins(cmd, conf);
+    return credentials_conflict(cmd, conf);
+}
+
+const char *cors_set_origin_entries(cmd_parms *cmd, void *dconf,
+                                    const char *args,
+                                    cors_origin_entry_fn make)
+{
+    cors_dir_conf *conf = dconf;
+    cors_line line = { 0, NULL, NULL, NULL };
+    const char *err = parse_line(cmd, args, &line);
+    const char *source = directive_source(cmd);
+    cors_rule *rules;
+    int i;
+
+    if (err) {
+        return err;
+    }
+    rules = apr_palloc(cmd->temp_pool, line.argc * sizeof(*rules));
+    for (i = 0; i < line.argc; i++) {
+        if (line.ops[i] != CORS_OP_REMOVE) {
+            if ((err = make(cmd, dconf, line.values[i], &rules[i])) != NULL) {
+                return err;
+            }
+            rules[i].source = source;
+        }
     }
     for (i = 0; i < line.argc; i++) {
         if (line.ops[i] == CORS_OP_REMOVE) {
@@ -652,5 +691,11 @@ const command_rec cors_cmds[] = {
         (void *)APR_OFFSETOF(cors_dir_conf, protect), OR_FILEINFO,
         "On to refuse cross-site unsafe requests and WebSocket handshakes "
         "from untrusted origins (Off, On, ReportOnly)"),
+    AP_INIT_RAW_ARGS("CORSAllowOriginFile", cors_set_allow_origin_file, NULL,
+        RSRC_CONF | ACCESS_CONF, "Origin list files ([txt:|dbm[=TYPE]:]path) "
+        "that are reloaded when they change"),
+    AP_INIT_TAKE1("CORSAllowOriginFileCheck", cors_set_origin_file_check,
+        NULL, RSRC_CONF | ACCESS_CONF, "Seconds between checks of an origin "
+        "file for a change (default 5; 0: only at restart)"),
     { NULL }
 };

@@ -305,6 +305,8 @@ static const char *kind_text(const cors_rule *r)
         return "regex";
     case CORS_RULE_ANY:
         return "any";
+    case CORS_RULE_FILE:
+        return "origin file";
     default:
         return "null";
     }
@@ -484,6 +486,10 @@ static void print_policy(dump_ctx *ctx, const cors_dir_conf *c)
                 c->report_only_source);
     print_value(ctx, "cross-origin protection", c->protect,
                 protect_mode_name(c->protect), c->protect_source);
+    print_value(ctx, "origin file check", c->file_check,
+                c->file_check == CORS_UNSET ? "5 s"
+                    : apr_psprintf(ctx->p, "%d s", c->file_check),
+                c->file_check_source);
 }
 
 /* Returns how many it printed. */

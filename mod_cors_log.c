@@ -76,22 +76,33 @@ void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
     if (d->cls != CORS_CLASS_NONE && !d->granted) {
         if (APLOGrdebug(r)) {
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
-                          "CORS %s refused for origin '%s': %s ('%s')",
+                          "CORS %s refused for origin '%s': %s ('%s')%s",
                           d->cls == CORS_CLASS_PREFLIGHT ? "preflight"
                                                          : "request",
                           cors_log_value(r->pool, origin, strlen(origin)),
                           cors_reason_text(d->reason),
-                          cors_log_value(r->pool, d->detail, d->detail_len));
+                          cors_log_value(r->pool, d->detail, d->detail_len),
+                          d->reason == CORS_REASON_ORIGIN_NOT_ALLOWED
+                          ? cors_origin_files_consulted(r->pool,
+                                                        conf->origins)
+                          : "");
         }
     }
     else if (APLOGrtrace1(r)) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                      "CORS %s for origin '%s'%s%s",
+                      "CORS %s for origin '%s'%s%s%s%s%s%s",
                       cors_decision_result(d),
                       origin ? cors_log_value(r->pool, origin, strlen(origin))
                              : "(none)",
                       d->rule ? ": matched " : "",
                       d->rule ? cors_log_value(r->pool, d->rule->text,
-                                          strlen(d->rule->text)) : "");
+                                          strlen(d->rule->text)) : "",
+                      /* An origin file's entry: which file and line. */
+                      d->rule && d->rule->from_file
+                      ? " (CORSAllowOriginFile " : "",
+                      d->rule && d->rule->from_file ? d->rule->source : "",
+                      d->rule && d->rule->from_file && d->rule->line
+                      ? apr_psprintf(r->pool, ":%u", d->rule->line) : "",
+                      d->rule && d->rule->from_file ? ")" : "");
     }
 }

@@ -128,8 +128,50 @@ INHERIT_DIRS = {
     "plusht": ("FileInfo", "CORSAllowOrigin +%s\n" % ORIGIN_EXTRA),
 }
 
+# Origin files (workload 6): a million origins in a text file and in a
+# DBM, ORIGIN_END among them, made once per run in the work directory.
+N_FILE = 1000000
+FILE_DBM_TYPE = "gdbm"
+
+
+def file_origins(n=N_FILE):
+    for i in range(n - 1):
+        yield "https://t%07d.tenants.example" % i
+    yield ORIGIN_END
+
+
+def make_origin_files(top):
+    """@TOP@/origins-1m.txt and @TOP@/origins-1m.dbm (once per work dir)."""
+    txt = os.path.join(top, "origins-1m.txt")
+    dbm = os.path.join(top, "origins-1m.dbm")
+    if not os.path.exists(txt):
+        with open(txt, "w") as f:
+            f.write("# bench: %d origins\n" % N_FILE)
+            for o in file_origins():
+                f.write(o + "\n")
+        os.chmod(txt, 0o644)
+    if not os.path.exists(dbm):
+        src = dbm + ".src"
+        with open(src, "w") as f:
+            for o in file_origins():
+                f.write(o + " 1\n")
+        subprocess.run(["httxt2dbm", "-f", FILE_DBM_TYPE.upper(), "-i", src, "-o", dbm],
+                       check=True, capture_output=True)
+        os.unlink(src)
+        os.chmod(dbm, 0o644)
+    return txt, dbm
+
+
+FILE_TAIL = """    CORSAllowMethods GET HEAD POST PUT
+    CORSAllowHeaders X-Requested-With
+"""
+
 # name -> (vhost body, load mod_cors, extra server config, docs dirs)
 INSTANCES = {
+    "file-1m": ("    CORSAllowOriginFile @TOP@/origins-1m.txt\n" + FILE_TAIL, True,
+                "CORSAllowOriginFileCheck 1\nLogLevel warn cors:info\n", None),
+    "dbm-1m": ("    CORSAllowOriginFile dbm=%s:@TOP@/origins-1m.dbm\n" % FILE_DBM_TYPE
+               + FILE_TAIL, True, "CORSAllowOriginFileCheck 1\n", None),
     "baseline": ("", False, "", None),
     "recipe": (RECIPE, False, "", None),
     "cors": (CORS_SMALL, True, "", None),
@@ -186,12 +228,25 @@ W5 = [
     ("hb-names", "hostile-base", "no CORS   ACRH 64 KiB of names", P, preflight(acrh=names_64k()), 200, None),
     ("hb-origin", "hostile-base", "no CORS   7 KiB Origin", P, preflight(origin=HOSTILE_ORIGIN), 200, None),
 ]
+W6 = [
+    ("f-one", "one-exact", "1 origin (CORSAllowOrigin)   exact hit", P, get(ORIGIN_END), 200,
+     ORIGIN_END),
+    ("f-file", "file-1m", "1M-origin text file          exact hit", P, get(ORIGIN_END), 200,
+     ORIGIN_END),
+    ("f-dbm", "dbm-1m", "1M-origin DBM (%s)         exact hit" % FILE_DBM_TYPE, P,
+     get(ORIGIN_END), 200, ORIGIN_END),
+    ("f-file-out", "file-1m", "1M-origin text file          not listed", P, get(ORIGIN_OUT),
+     200, None),
+    ("f-dbm-out", "dbm-1m", "1M-origin DBM                not listed", P, get(ORIGIN_OUT),
+     200, None),
+]
 WORKLOADS = [
     ("1. GET", W1),
     ("2. Preflight, one requested header", W2),
     ("3. Policy size (mod_cors)", W3),
     ("4. .htaccess inheritance of the 10k list (mod_cors)", W4),
     ("5. Hostile preflights (LimitRequestFieldSize %d)" % HOSTILE_FIELD_LIMIT, W5),
+    ("6. Origin files, 1,000,000 origins (CORSAllowOriginFile)", W6),
 ]
 CELLS = {c[0]: c for _, cells in WORKLOADS for c in cells}
 
@@ -206,6 +261,8 @@ CALLGRIND = [
     ("inherit", ["inh-noht", "inh-emptyht", "inh-ctlht", "inh-plusht"]),
     ("hostile", ["h-normal", "h-commas", "h-names", "h-origin"]),
     ("hostile-base", ["hb-normal", "hb-commas", "hb-names", "hb-origin"]),
+    ("file-1m", ["f-file", "f-file-out"]),
+    ("dbm-1m", ["f-dbm", "f-dbm-out"]),
 ]
 
 # Entry points httpd calls into mod_cors (hooks, filter, provider, per-dir
@@ -257,6 +314,9 @@ class Server:
 
     def __init__(self, top, name, so, mpm="event"):
         body, load_cors, extra, dirs = INSTANCES[name]
+        if "@TOP@" in body:
+            make_origin_files(top)
+            body = body.replace("@TOP@", top)
         self.name = name
         self.root = os.path.join(top, "%s-%s" % (name, mpm))
         self.docroot = os.path.join(self.root, "htdocs")
@@ -672,6 +732,108 @@ def callgrind_run(top, so, n, results, instances=None):
 
 
 # --------------------------------------------------------------------------
+# Origin files: memory per process and reload time (workload 6)
+
+
+def child_pids(srv):
+    out = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == srv.proc.pid:
+                        out.append(int(pid))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def memory_of(pid):
+    """kB: VmRSS, Pss and Private (clean+dirty) of one process."""
+    mem = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                mem["rss"] = int(line.split()[1])
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if k in ("Pss", "Private_Clean", "Private_Dirty"):
+                mem[k] = int(v.split()[0])
+    mem["private"] = mem.pop("Private_Clean", 0) + mem.pop("Private_Dirty", 0)
+    mem["pss"] = mem.pop("Pss", 0)
+    return mem
+
+
+def warm(srv, origin, n=200):
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=60)
+    for _ in range(n):
+        send(conn, "GET", P, get(origin)[1])
+    conn.close()
+
+
+def reload_ms(srv, txt, since):
+    """Touch the file the documented way, then request until the child logs
+    its reload; returns the milliseconds it logged."""
+    with open(txt) as f:
+        text = f.read()
+    with open(txt + ".new", "w") as f:
+        f.write(text + "# reloaded %f\n" % time.time())
+    os.chmod(txt + ".new", 0o644)
+    os.rename(txt + ".new", txt)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        warm(srv, ORIGIN_END, 1)
+        log_text = srv._tail("error_log")
+        found = re.findall(r"reloaded '.*' \((\d+) entries\) in (\d+) ms", log_text)
+        if len(found) > since:
+            return int(found[-1][1]), int(found[-1][0])
+        time.sleep(0.2)
+    raise RuntimeError("no reload logged")
+
+
+def origin_file_figures(top, so, results):
+    log("\n== Origin files: configtest and reload time, memory per process "
+        "(event MPM, one child) ==")
+    txt, _ = make_origin_files(top)
+    out = results["origin_files"] = {}
+    for inst in ("one-exact", "file-1m", "dbm-1m"):
+        srv = Server(top, inst, so)
+        t0 = time.time()
+        srv._check_conf()
+        out[inst + "-configtest-s"] = time.time() - t0
+        srv.start(timeout=300)
+        try:
+            warm(srv, ORIGIN_END)
+            time.sleep(0.5)
+            kids = child_pids(srv)
+            out[inst + "-mem"] = memory_of(kids[0]) if kids else None
+            out[inst + "-parent-mem"] = memory_of(srv.proc.pid)
+            log("  %-10s configtest %6.2f s; child VmRSS %7d kB, PSS %7d kB, private %7d kB;"
+                " parent VmRSS %7d kB" % (
+                    inst, out[inst + "-configtest-s"], out[inst + "-mem"]["rss"],
+                    out[inst + "-mem"]["pss"], out[inst + "-mem"]["private"],
+                    out[inst + "-parent-mem"]["rss"]))
+            if inst == "file-1m":
+                times = []
+                for i in range(3):
+                    ms, entries = reload_ms(srv, txt, i)
+                    times.append(ms)
+                    time.sleep(1.1)
+                out["reload-ms"] = times
+                log("  reload of the %d-line file in the child: %s ms (median %d ms)" % (
+                    entries, ", ".join(str(t) for t in times), statistics.median(times)))
+                warm(srv, ORIGIN_END)
+                kids = child_pids(srv)
+                out["file-1m-mem-after-reload"] = memory_of(kids[0]) if kids else None
+                m = out["file-1m-mem-after-reload"]
+                log("  file-1m    after 3 reloads:  child VmRSS %7d kB, PSS %7d kB, private "
+                    "%7d kB" % (m["rss"], m["pss"], m["private"]))
+        finally:
+            srv.stop()
+
+
+# --------------------------------------------------------------------------
 # Report
 
 
@@ -701,6 +863,37 @@ def verdict(value, target):
 
 def fmt(v):
     return "n/a" if v is None else "%.3f" % v
+
+
+def report_origin_files(results):
+    cg, of = results["callgrind"], results.get("origin_files") or {}
+    log("\n== Origin files: 1,000,000 origins (CORSAllowOriginFile) ==")
+    base = cg.get("one-exact")
+    for cid, label, goal in (("f-file", "text file", 1.05), ("f-dbm", "DBM (%s)" % FILE_DBM_TYPE,
+                                                            None)):
+        if base and cid in cg:
+            r = cg[cid]["total_per_req"] / base["total_per_req"]
+            log("  granted GET, %-12s %9.0f instr/req vs one-entry CORSAllowOrigin %9.0f: "
+                "%.3fx%s; in mod_cors %6.0f vs %6.0f" % (
+                    label, cg[cid]["total_per_req"], base["total_per_req"], r,
+                    " (target <= %.2fx: %s)" % (goal, "PASS" if r <= goal else "MISS")
+                    if goal else "", cg[cid]["incl_per_req"], base["incl_per_req"]))
+    for cid in ("f-file-out", "f-dbm-out"):
+        if cid in cg and "one-out" in cg:
+            log("  refused GET, %-12s %9.0f instr/req vs one-entry list %9.0f" % (
+                cid[2:6], cg[cid]["total_per_req"], cg["one-out"]["total_per_req"]))
+    if "reload-ms" in of:
+        log("  reload of a 1,000,000-line file: median %d ms (%s)" % (
+            statistics.median(of["reload-ms"]), ", ".join(map(str, of["reload-ms"]))))
+    for inst in ("one-exact", "file-1m", "dbm-1m"):
+        m = of.get(inst + "-mem")
+        if m:
+            log("  memory per process, %-10s child VmRSS %8d kB, PSS %8d kB, private %8d kB"
+                % (inst, m["rss"], m["pss"], m["private"]))
+    m = of.get("file-1m-mem-after-reload")
+    if m:
+        log("  memory per process, file-1m after reloads: VmRSS %8d kB, PSS %8d kB, "
+            "private %8d kB" % (m["rss"], m["pss"], m["private"]))
 
 
 def report(results, args):
@@ -799,6 +992,9 @@ def report(results, args):
                 if cid in cg and cg[cid]["top_self"] and cg[cid]["self_per_req"] > 0:
                     log("  %-12s %s" % (cid, ", ".join("%s %.0f" % (fn, ir)
                                                        for ir, fn in cg[cid]["top_self"][:5])))
+    of = results.get("origin_files")
+    if cg or of:
+        report_origin_files(results)
     bad = {k: v for k, v in results["sanity"].items() if v}
     if bad:
         log("\nSANITY MISMATCHES (those rows do not measure what they claim):")
@@ -816,7 +1012,7 @@ def main():
     ap.add_argument("--rounds", type=int, help="alternating rounds per workload [5]")
     ap.add_argument("--duration", type=int, help="seconds per wrk run [3]")
     ap.add_argument("--requests", type=int, help="requests per callgrind workload [2000]")
-    ap.add_argument("--only", help="comma list of workload numbers to run (1-5), e.g. 1,2")
+    ap.add_argument("--only", help="comma list of workload numbers to run (1-6), e.g. 1,2")
     ap.add_argument("--cg-only", help="comma list of callgrind instances to run (default: all)")
     ap.add_argument("--no-wrk", action="store_true", help="skip the wall-clock part")
     ap.add_argument("--no-callgrind", action="store_true", help="skip the callgrind part")
@@ -828,7 +1024,7 @@ def main():
     duration = args.duration or (1 if args.quick else 3)
     requests = args.requests or (100 if args.quick else 2000)
     warmup = 0 if args.quick else 1
-    only = set((args.only or "1,2,3,4,5").split(","))
+    only = set((args.only or "1,2,3,4,5,6").split(","))
     if not args.so or not os.path.exists(args.so):
         raise SystemExit("bench: mod_cors.so not found (set MOD_CORS_SO or use bench/run.sh)")
     so = os.path.abspath(args.so)
@@ -851,6 +1047,8 @@ def main():
             for i, (title, cells) in enumerate(WORKLOADS, 1):
                 if str(i) in only:
                     bench_workload(top, so, title, cells, rounds, duration, warmup, results)
+        if "6" in only:
+            origin_file_figures(top, so, results)
         if not args.no_callgrind:
             callgrind_run(top, so, requests, results,
                           set(args.cg_only.split(",")) if args.cg_only else None)

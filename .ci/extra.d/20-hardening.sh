@@ -10,7 +10,8 @@
 #      into apache2 (tests/memcheck/asan.sh): zero sanitizer reports;
 #   3. the core request tests under valgrind memcheck (short form of
 #      tests/memcheck/valgrind.sh);
-#   4. the soak test's short form (tests/soak/soak.py --short).
+#   4. the soak tests' short forms (tests/soak/soak.py --short, and
+#      tests/soak/soak_origin_file.py --short: about 45 s).
 # About 6 minutes in all on two cores. Exits non-zero on the first failure.
 set -euo pipefail
 
@@ -54,5 +55,7 @@ VALGRIND_CONFIGTEST=0 tests/memcheck/valgrind.sh --so "$MOD_CORS_SO" -- \
 # 4. Soak ------------------------------------------------------------------
 section "soak --short"
 "$PYTHON3" tests/soak/soak.py --short
+section "soak-origin-file --short (origin files reloaded under load, event and worker)"
+"$PYTHON3" tests/soak/soak_origin_file.py --short
 
 section "all hardening checks passed"

@@ -65,6 +65,40 @@ INVALID_ORIGIN = ["http://localhost:8080:*", "https://*.example.com:8443:*",
 INVALID_REGEX = [r"https://app\.example\.com(*ACCEPT)", r"https://(a",
                  r"(*ACCEPT)https://x\.example"]
 
+# Origin files (CORSAllowOriginFile): written into each batch's ServerRoot
+# by the runner; a value is the file as one entry, by its text.
+ORIGIN_FILES = {
+    "origins/f1.txt": "# tenants\nhttps://app.example.com\nhttps://*.x.example\n",
+    "origins/f2.txt": "\nhttps://partner.example.net\r\nhttp://localhost:*\n"
+                      "https://tenant-7.apps.example\n",
+    "origins/f3.txt": "# no tenant yet\n",
+    "origins/bad.txt": "https://ok.example\nHTTPS://Bad.example\n",
+}
+FILE_VALUES = {"@ROOT@/origins/f1.txt": "origins/f1.txt",
+               "@ROOT@/origins/f2.txt": "origins/f2.txt",
+               "txt:@ROOT@/origins/f2.txt": "origins/f2.txt",
+               "origins/f3.txt": "origins/f3.txt"}     # relative: ServerRoot
+INVALID_FILE = ["@ROOT@/origins/missing.txt", "@ROOT@/origins/bad.txt",
+                "dbm=nosuch:@ROOT@/origins/f1.txt"]
+
+
+def file_entries(value):
+    """The entries of the origin file a CORSAllowOriginFile value names."""
+    text = ORIGIN_FILES[FILE_VALUES[value]]
+    return [l.strip() for l in text.splitlines()
+            if l.strip() and not l.strip().startswith("#")]
+
+
+def write_origin_files(root):
+    import os
+    os.makedirs(os.path.join(root, "origins"), exist_ok=True)
+    for rel, text in ORIGIN_FILES.items():
+        with open(os.path.join(root, rel), "w") as f:
+            f.write(text)
+        os.chmod(os.path.join(root, rel), 0o644)
+    os.chmod(os.path.join(root, "origins"), 0o755)
+
+
 METHODS = ["PUT", "DELETE", "PATCH", "OPTIONS", "PROPFIND", "GET", "put"]
 HEADERS = ["Content-Type", "X-CSRF-Token", "Authorization", "X-Requested-With", "x-a"]
 EXPOSE = ["ETag", "X-Request-Id", "X-Seam", "X-Backend"]
@@ -130,6 +164,13 @@ def gen_allow_origin_match(rng, cfg):
     return _pick(rng, NARROW_REGEX, rng.randint(1, 2))
 
 
+def gen_allow_origin_file(rng, cfg):
+    pool = list(FILE_VALUES)
+    if rng.random() < 0.35:
+        return _edit_values(rng, pool)
+    return _pick(rng, pool, rng.randint(1, 2))
+
+
 def _gen_tokens(pool, star_p=0.12):
     def gen(rng, cfg):
         r = rng.random()
@@ -173,10 +214,16 @@ DIRECTIVES = [
               default="Off"),
     Directive("CORSCrossOriginProtection", "scalar", _gen_choice("On", "On", "Off", "ReportOnly"),
               ("Maybe", "Report-Only"), default="Off"),
+    # Server configuration only: never in .htaccess.
+    Directive("CORSAllowOriginFile", "origins", gen_allow_origin_file, tuple(INVALID_FILE),
+              htaccess=False),
+    Directive("CORSAllowOriginFileCheck", "scalar", _gen_choice("0", "5", "60"),
+              ("-1", "5s", "05"), default="5", htaccess=False),
 ]
 BY_NAME = {d.name: d for d in DIRECTIVES}
 # How likely a layer writes each directive (origins most often: they make policies).
-WEIGHT = {"CORSAllowOrigin": 0.55, "CORSAllowOriginMatch": 0.2}
+WEIGHT = {"CORSAllowOrigin": 0.55, "CORSAllowOriginMatch": 0.2,
+          "CORSAllowOriginFile": 0.15}
 DEFAULT_WEIGHT = 0.12
 
 # -------------------------------------------------------------- sections ---

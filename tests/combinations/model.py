@@ -52,6 +52,8 @@ def split_origin(origin):
 def entry_kind(text, directive):
     if directive == "CORSAllowOriginMatch":
         return "regex"
+    if directive == "CORSAllowOriginFile":
+        return "file"
     if text in ("*", "null"):
         return text
     if "://*." in text:
@@ -63,6 +65,12 @@ def entry_kind(text, directive):
 
 def entry_matches(entry, origin):
     kind, text = entry
+    if kind == "file":
+        # README 5 "Origin lists from files": the file's lines, each like a
+        # CORSAllowOrigin entry (never '*', null or a regex); a "-origin"
+        # edit does not reach into the file.
+        return any(entry_matches((entry_kind(t, "CORSAllowOrigin"), t), origin)
+                   for t in g.file_entries(text))
     if kind == "*":
         return True
     if kind in ("null", "exact"):

@@ -45,7 +45,10 @@ def listed_origins(cfg):
         for name, vals in s.lines:
             for v in vals:
                 text = v.lstrip("+-")
-                if name == "CORSAllowOriginMatch":
+                if name == "CORSAllowOriginFile":
+                    for e in g.file_entries(text) if text in g.FILE_VALUES else []:
+                        out += g.PATTERNS.get(e, [e] if "*" not in e else [])
+                elif name == "CORSAllowOriginMatch":
                     out += g.NARROW_REGEX.get(text, []) + g.BROAD_REGEX.get(text, [])
                 elif text in g.PATTERNS:
                     out += g.PATTERNS[text]

@@ -360,6 +360,7 @@ def make_httpd(configs, server_lines, fwd, backend_port, name):
 
 def prepare_root(h):
     os.makedirs(os.path.join(h.root, "cache"), exist_ok=True)
+    g.write_origin_files(h.root)
     subprocess.run(["htpasswd", "-bc", os.path.join(h.root, "htpasswd"), USER, PASSWORD],
                    check=True, capture_output=True)
     os.chmod(os.path.join(h.root, "htpasswd"), 0o644)

@@ -62,6 +62,7 @@ REST_DEFAULT = '''    private network: Off  (default)
     upstream headers: Replace  (default)
     report-only: Off  (default)
     cross-origin protection: Off  (default)
+    origin file check: 5 s  (default)
 '''
 
 MAIN_EXPECTED = HEADER + '''main server 127.0.0.1:
@@ -135,6 +136,7 @@ MAIN_EXPECTED = HEADER + '''main server 127.0.0.1:
     upstream headers: Replace  (default)
     report-only: Off  (default)
     cross-origin protection: Off  (default)
+    origin file check: 5 s  (default)
 '''
 
 VHOSTS = r'''
@@ -188,6 +190,7 @@ VHOSTS_EXPECTED = HEADER + '''main server 127.0.0.1:
     upstream headers: Keep  (<<CORSUpstreamHeaders Keep>>)
     report-only: Off  (default)
     cross-origin protection: Off  (default)
+    origin file check: 5 s  (default)
   <Location "/app"> (<<<Location "/app">>>, from the main server)
     origins:
       https://app.example.com  exact  (<<https://app.example.com>>)
@@ -203,6 +206,7 @@ VHOSTS_EXPECTED = HEADER + '''main server 127.0.0.1:
     upstream headers: Keep  (<<CORSUpstreamHeaders Keep>>)
     report-only: Off  (default)
     cross-origin protection: Off  (default)
+    origin file check: 5 s  (default)
   <Location "/vh"> (<<<Location "/vh">>>)
     origins: none (no policy: mod_cors adds nothing here)
     methods: GET, HEAD, POST  (default)
@@ -217,6 +221,7 @@ VHOSTS_EXPECTED = HEADER + '''main server 127.0.0.1:
     upstream headers: Keep  (<<CORSUpstreamHeaders Keep>>)
     report-only: Off  (default)
     cross-origin protection: Off  (default)
+    origin file check: 5 s  (default)
 VirtualHost own-location.test:@PORT@ (<<<VirtualHost @LISTEN@>\n    ServerName own-location.test>>):
   <Location "/app/v1"> (<<<Location "/app/v1">>>)
     origins:

@@ -226,3 +226,104 @@ def test_dump_names_the_protection_line():
         assert ("ReportOnly", line_of(h, "CORSCrossOriginProtection ReportOnly")) in found, out
     finally:
         h.cleanup()
+
+
+# Origin files beside the protection, the counters, report-only and the dump.
+FILES = STATUS + r'''
+LogFormat "%U%q %>s report=%{CORS_REPORT}e result=%{CORS_RESULT}e" together
+CustomLog "@ROOT@/logs/together_log" together
+CORSAllowOriginFileCheck 1
+<Directory "@DOCROOT@/tenants">
+    CORSAllowOriginFile "@ROOT@/tenants.txt"
+    CORSCrossOriginProtection On
+</Directory>
+<Directory "@DOCROOT@/tenants/report">
+    CORSReportOnly On
+</Directory>
+'''
+
+FILES_DOCS = {"tenants/x.txt": "x\n", "tenants/report/x.txt": "x\n"}
+TENANT = "https://tenant.example"
+LATE = "https://late-tenant.example"
+
+
+def write_atomic(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    import os
+    os.chmod(tmp, 0o644)
+    os.rename(tmp, path)
+
+
+@pytest.fixture(scope="module")
+def files_server():
+    import os
+    h = Httpd(FILES, docs=FILES_DOCS, modules=("status",), name="together-files")
+    try:
+        write_atomic(os.path.join(h.root, "tenants.txt"), "# tenants\n%s\n" % TENANT)
+        h.start()
+        yield h
+    finally:
+        h.cleanup()
+
+
+def test_an_origin_from_a_file_is_trusted_by_the_protection(files_server):
+    h = files_server
+    r = post(h, "/tenants/x.txt?f=1", [("Origin", TENANT), ("Sec-Fetch-Site", "cross-site")])
+    assert r.status == 200, r
+    assert r.get("Access-Control-Allow-Origin") == TENANT
+    r = post(h, "/tenants/x.txt?f=2", [("Origin", EVIL), ("Sec-Fetch-Site", "cross-site")])
+    assert r.status == 403
+    assert not r.acx()
+
+
+def test_a_tenant_added_to_the_file_becomes_trusted_without_a_restart(files_server):
+    import os
+    import time
+    h = files_server
+    r = post(h, "/tenants/x.txt?f=3", [("Origin", LATE), ("Sec-Fetch-Site", "cross-site")])
+    assert r.status == 403
+    write_atomic(os.path.join(h.root, "tenants.txt"), "%s\n%s\n" % (TENANT, LATE))
+    deadline = time.time() + 8
+    while time.time() < deadline:
+        r = post(h, "/tenants/x.txt?f=4", [("Origin", LATE), ("Sec-Fetch-Site", "cross-site")])
+        if r.status == 200:
+            break
+        time.sleep(0.3)
+    assert r.status == 200, r
+    assert r.get("Access-Control-Allow-Origin") == LATE
+
+
+def test_a_file_grant_is_counted_as_granted(files_server):
+    h = files_server
+    before = auto(h)
+    r = get(h, "/tenants/x.txt", [("Origin", TENANT)])
+    assert r.get("Access-Control-Allow-Origin") == TENANT
+    after = auto(h)
+    assert after["CORSGranted"] - before["CORSGranted"] == 1
+
+
+def test_report_only_compares_against_the_file_list(files_server):
+    """Under report-only, an origin from the file is one mod_cors would
+    grant: the plain response (no recipe) differs."""
+    h = files_server
+    r = get(h, "/tenants/report/x.txt?f=5", [("Origin", TENANT)])
+    assert r.status == 200
+    assert not r.acx()
+    assert logged(h, "/tenants/report/x.txt?f=5") == ("differs", "allowed")
+
+
+def test_dump_shows_the_file_entry_and_the_check_interval():
+    import os
+    h = Httpd(FILES, docs=FILES_DOCS, modules=("status",), name="together-dump-files")
+    try:
+        write_atomic(os.path.join(h.root, "tenants.txt"), "%s\n" % TENANT)
+        out = dump(h)
+        assert re.search(r"^\s+%s\s+origin file\s+\(%s\)$" % (
+            re.escape(h.subst('"@ROOT@/tenants.txt"').strip('"')),
+            re.escape(line_of(h, "CORSAllowOriginFile \""))), out, re.M), out
+        assert re.search(r"^\s*origin file check: 1 s\s+\(%s\)$" % re.escape(
+            line_of(h, "CORSAllowOriginFileCheck 1")), out, re.M), out
+    finally:
+        h.cleanup()
