@@ -261,6 +261,7 @@ static void layer_clear(apr_pool_t *p, cors_origin_layer *layer)
     memset(layer->tables, 0, sizeof(layer->tables));
     layer->regexes = NULL;
     layer->any = NULL;
+    layer->prefilter = NULL;
 }
 
 /* A "-text" edit removes entries of every kind with that text. */
@@ -522,10 +523,20 @@ static const cors_rule *match_regex(const cors_origin_chain *chain,
     memcpy(subject, origin, len);
     subject[len] = '\0';
     for (n = chain; n; n = n->parent) {
-        for (i = 0; n->layer->regexes && i < n->layer->regexes->nelts; i++) {
-            const cors_rule *r = APR_ARRAY_IDX(n->layer->regexes, i,
+        const cors_origin_layer *l = n->layer;
+        int prefiltered_out;
+
+        if (!l->regexes || l->regexes->nelts == 0) {
+            continue;
+        }
+        /* One call instead of one per regex when the origin is in none */
+        prefiltered_out = l->prefilter
+                          && !l->prefilter_match(l->prefilter, subject);
+        for (i = 0; i < l->regexes->nelts; i++) {
+            const cors_rule *r = APR_ARRAY_IDX(l->regexes, i,
                                                const cors_rule *);
-            if (!(narrow && r->wide) && !removed_below(chain, n, r)
+            if (!(prefiltered_out && r->prefiltered) && !(narrow && r->wide)
+                && !removed_below(chain, n, r)
                 && r->regex_match(r->regex, subject)) {
                 return r;
             }
@@ -645,6 +656,85 @@ const char *cors_regex_verb(const char *pattern)
         }
     }
     return NULL;
+}
+
+/* Whether the group opened at `c` ("(?...") keeps to its own branch:
+ * non-capturing, lookaround, atomic, comment, branch reset, options. */
+static int group_is_local(const char *c)
+{
+    const char *o = c + 2;
+
+    if (*o && strchr(":=!>|#", *o)) {
+        return 1;
+    }
+    if (*o == '<') {
+        return o[1] == '=' || o[1] == '!';
+    }
+    while (*o && strchr("imnsxU^-", *o)) {   /* (?i) (?-x:...) */
+        o++;
+    }
+    return o > c + 2 && (*o == ')' || *o == ':');
+}
+
+int cors_regex_alternable(const char *pattern)
+{
+    const char *c;
+
+    for (c = pattern; *c; c++) {
+        if (c[0] == '\\' && c[1] == 'Q') {
+            const char *end = strstr(c + 2, "\\E");
+            if (!end) {
+                return 1;       /* quoted to the end */
+            }
+            c = end + 1;
+        }
+        else if (c[0] == '\\' && c[1]) {
+            /* \1..\9, \g{n}, \k<name>: a group of another branch */
+            if ((c[1] >= '1' && c[1] <= '9') || c[1] == 'g' || c[1] == 'k') {
+                return 0;
+            }
+            c++;
+        }
+        else if (c[0] == '[') {
+            c = skip_class(c);
+        }
+        else if (c[0] == '(' && (c[1] == '*'
+                                 || (c[1] == '?' && !group_is_local(c)))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void cors_origin_layer_prefilter(apr_pool_t *p, cors_origin_layer *layer,
+                                 cors_regex_alternation_fn compile,
+                                 cors_regex_fn matcher, void *ctx)
+{
+    const char **patterns;
+    const void *compiled;
+    int i, n = 0;
+
+    if (!layer->regexes || layer->regexes->nelts < 2) {
+        return;
+    }
+    patterns = apr_palloc(p, sizeof(*patterns)
+                             * (apr_size_t)layer->regexes->nelts);
+    for (i = 0; i < layer->regexes->nelts; i++) {
+        const cors_rule *r = APR_ARRAY_IDX(layer->regexes, i,
+                                           const cors_rule *);
+        if (cors_regex_alternable(r->text)) {
+            patterns[n++] = r->text;
+        }
+    }
+    if (n < 2 || (compiled = compile(ctx, patterns, n)) == NULL) {
+        return;
+    }
+    layer->prefilter = compiled;
+    layer->prefilter_match = matcher;
+    for (i = 0; i < layer->regexes->nelts; i++) {
+        cors_rule *r = APR_ARRAY_IDX(layer->regexes, i, cors_rule *);
+        r->prefiltered = cors_regex_alternable(r->text);
+    }
 }
 
 /* A DNS label of `n` letters and digits, starting with a letter. */

@@ -91,6 +91,10 @@ const char *cors_wide_entry_reason(apr_pool_t *p, const cors_rule *rule);
  * origins; returns the probe, or NULL. */
 const char *cors_regex_probe_hit(const cors_rule *rule);
 
+/* mod_cors_prefilter.c */
+/* One PCRE2 alternation of the layer's regexes, as its negative filter. */
+void cors_prefilter_layer(cmd_parms *cmd, cors_origin_layer *layer);
+
 /* mod_cors_check.c */
 int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                       apr_pool_t *ptemp, server_rec *s);
