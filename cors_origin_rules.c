@@ -247,6 +247,9 @@ static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
         APR_ARRAY_PUSH(layer->regexes, const cors_rule *) = copy;
     }
     else {
+        if (copy->kind == CORS_RULE_SUBDOMAIN && copy->any_port) {
+            layer->any_port_wildcards = 1;
+        }
         table = &layer->tables[table_for_kind(copy->kind)];
         if (!*table) {
             *table = apr_hash_make(p);
@@ -471,12 +474,32 @@ static const cors_rule *lookup(const cors_origin_chain *chain,
     return NULL;
 }
 
+/* Whether some layer of the chain has a "*." entry (with ":*" for
+ * `any_port`): without one, no suffix of the host need be looked up. */
+static int chain_has_wildcards(const cors_origin_chain *chain, int any_port)
+{
+    const cors_origin_chain *n;
+
+    for (n = chain; n; n = n->parent) {
+        if (n->layer->tables[CORS_BY_SUBDOMAIN]
+            && (!any_port || n->layer->any_port_wildcards)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Try each proper dot-suffix of the host as a wildcard's domain. */
 static const cors_rule *match_subdomain(const cors_origin_chain *chain,
                                         const cors_origin *o)
 {
     char key[KEY_BUF_LEN];
     apr_size_t i, prefix = o->scheme_len + 3;
+    int any_port = chain_has_wildcards(chain, 1);
+
+    if (!any_port && !chain_has_wildcards(chain, 0)) {
+        return NULL;
+    }
 
     memcpy(key, o->scheme, o->scheme_len);
     /* Keys are passed with their length: no NUL is needed. */
@@ -502,6 +525,9 @@ static const cors_rule *match_subdomain(const cors_origin_chain *chain,
         }
         else if ((r = lookup(chain, CORS_BY_SUBDOMAIN, key, klen)) != NULL) {
             return r;
+        }
+        if (!any_port) {
+            continue;
         }
         /* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
         memcpy(key + klen, ":*", 2);

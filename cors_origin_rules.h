@@ -94,6 +94,7 @@ struct cors_origin_layer {
     const cors_rule *any;    /* the '*' entry, if added */
     apr_hash_t *removed;     /* text -> cors_removal*, removed from the
                               * parent (entries of any kind with that text) */
+    int any_port_wildcards;  /* a "*." entry with ":*" was added */
     const void *prefilter;   /* one alternation of the prefiltered regexes:
                               * when it fails, none of them can match */
     cors_regex_fn prefilter_match;

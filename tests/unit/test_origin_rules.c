@@ -898,6 +898,31 @@ START_TEST(test_regex_verb)
 }
 END_TEST
 
+/* Wildcard suffixes are looked up only where a layer has "*." entries
+ * (with ":*" for the any-port form), in whichever layer of the chain. */
+START_TEST(test_wildcards_in_any_layer)
+{
+    const cors_rule *rule = NULL;
+    const cors_origin_chain *chain = chain_of(pool, "https://*.example.com:*",
+                                              "+https://exact.example.org",
+                                              "+https://*.other.com", NULL);
+
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.example.com:8443", 26,
+                                       &rule), CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, "https://*.example.com:*");
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.other.com", 19, &rule),
+                     CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, "https://*.other.com");
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.other.com:8443", 24,
+                                       &rule), CORS_MATCH_NONE);
+    chain = chain_of(pool, "https://exact.example.org", NULL);
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.exact.example.org", 27,
+                                       &rule), CORS_MATCH_NONE);
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.b/", 12, &rule),
+                     CORS_MATCH_MALFORMED);
+}
+END_TEST
+
 /* Which patterns may be a branch of a layer's prefilter alternation. */
 typedef struct {
     const char *pattern;
@@ -1286,6 +1311,7 @@ static Suite *rules_suite(void)
     tcase_add_test(tc, test_match_uses_len);
     tcase_add_test(tc, test_match_too_long);
     tcase_add_test(tc, test_match_narrow_skips_wide_entries);
+    tcase_add_test(tc, test_wildcards_in_any_layer);
     tcase_add_test(tc, test_prefilter_one_call_for_none);
     tcase_add_test(tc, test_prefilter_keeps_narrow);
     tcase_add_test(tc, test_prefilter_outsiders);
