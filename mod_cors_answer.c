@@ -90,10 +90,39 @@ static void merge_vary(request_rec *r, const char *token)
     }
 }
 
+static int has_vary(const apr_table_t *t)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && (e[i].key[0] | 0x20) == 'v'
+            && strcasecmp(e[i].key, "Vary") == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void merge_vary_of(request_rec *r, const cors_decision *d,
                           int kept_per_origin)
 {
-    if (d->vary_origin || kept_per_origin) {
+    int by_origin = d->vary_origin || kept_per_origin;
+
+    if (!by_origin && !d->vary_request) {
+        return;
+    }
+    if (!has_vary(r->headers_out) && !has_vary(r->err_headers_out)) {
+        /* Nothing to merge with: the line the merges below would make. */
+        apr_table_addn(r->headers_out, "Vary", !d->vary_request ? "Origin"
+                       : by_origin ? "Origin, Access-Control-Request-Method, "
+                                     "Access-Control-Request-Headers"
+                       : "Access-Control-Request-Method, "
+                         "Access-Control-Request-Headers");
+        return;
+    }
+    if (by_origin) {
         merge_vary(r, "Origin");
     }
     if (d->vary_request) {
