@@ -9,7 +9,8 @@
  * configuration is a short chain of layers from child to parent, so that
  * inheriting or editing a 10,000-origin list costs O(1) per request instead
  * of a copy. Exact origins and wildcard suffixes are hash lookups; only
- * regular expressions are tried one by one.
+ * regular expressions are tried one by one, after one call of the layer's
+ * prefilter (see cors_origin_layer_prefilter) says one of them may match.
  *
  * Pure logic on APR; regular expressions are compiled and run by the caller
  * through cors_regex_fn, so that this file never includes httpd.h.
