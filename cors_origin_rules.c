@@ -231,11 +231,25 @@ static void layer_remove_own(cors_origin_layer *layer, const char *id)
     }
 }
 
+/* Put an exact, wildcard or null entry into its lookup table. */
+static void index_rule(apr_pool_t *p, cors_origin_layer *layer,
+                       const cors_rule *rule)
+{
+    apr_hash_t **table = &layer->tables[table_for_kind(rule->kind)];
+
+    if (rule->kind == CORS_RULE_SUBDOMAIN && rule->any_port) {
+        layer->any_port_wildcards = 1;
+    }
+    if (!*table) {
+        *table = apr_hash_make(p);
+    }
+    apr_hash_set(*table, rule->key, APR_HASH_KEY_STRING, rule);
+}
+
 static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
                           const cors_rule *rule)
 {
     cors_rule *copy = apr_pmemdup(p, rule, sizeof(*rule));
-    apr_hash_t **table;
 
     layer_remove_own(layer, copy->id);
     apr_hash_set(layer->entries, copy->id, APR_HASH_KEY_STRING, copy);
@@ -255,24 +269,14 @@ static void layer_add_own(apr_pool_t *p, cors_origin_layer *layer,
         APR_ARRAY_PUSH(layer->files, const cors_rule *) = copy;
     }
     else {
-        table = &layer->tables[table_for_kind(copy->kind)];
-        if (!*table) {
-            *table = apr_hash_make(p);
-        }
-        apr_hash_set(*table, copy->key, APR_HASH_KEY_STRING, copy);
+        index_rule(p, layer, copy);
     }
 }
 
 void cors_origin_layer_index(apr_pool_t *p, cors_origin_layer *layer,
                              const cors_rule *rule)
 {
-    apr_hash_t **table = &layer->tables[table_for_kind(rule->kind)];
-
-    if (!*table) {
-        *table = apr_hash_make(p);
-    }
-    apr_hash_set(*table, rule->key, APR_HASH_KEY_STRING,
-                 apr_pmemdup(p, rule, sizeof(*rule)));
+    index_rule(p, layer, apr_pmemdup(p, rule, sizeof(*rule)));
 }
 
 static void layer_clear(apr_pool_t *p, cors_origin_layer *layer)
@@ -282,6 +286,8 @@ static void layer_clear(apr_pool_t *p, cors_origin_layer *layer)
     layer->regexes = NULL;
     layer->files = NULL;
     layer->any = NULL;
+    layer->any_port_wildcards = 0;
+    layer->prefilter = NULL;
 }
 
 /* A "-text" edit removes entries of every kind with that text. */
@@ -491,12 +497,32 @@ static const cors_rule *lookup(const cors_origin_chain *chain,
     return NULL;
 }
 
+/* Whether some layer of the chain has a "*." entry (with ":*" for
+ * `any_port`): without one, no suffix of the host need be looked up. */
+static int chain_has_wildcards(const cors_origin_chain *chain, int any_port)
+{
+    const cors_origin_chain *n;
+
+    for (n = chain; n; n = n->parent) {
+        if (n->layer->tables[CORS_BY_SUBDOMAIN]
+            && (!any_port || n->layer->any_port_wildcards)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Try each proper dot-suffix of the host as a wildcard's domain. */
 static const cors_rule *match_subdomain(const cors_origin_chain *chain,
                                         const cors_origin *o)
 {
     char key[KEY_BUF_LEN];
     apr_size_t i, prefix = o->scheme_len + 3;
+    int any_port = chain_has_wildcards(chain, 1);
+
+    if (!any_port && !chain_has_wildcards(chain, 0)) {
+        return NULL;
+    }
 
     memcpy(key, o->scheme, o->scheme_len);
     /* Keys are passed with their length: no NUL is needed. */
@@ -523,6 +549,9 @@ static const cors_rule *match_subdomain(const cors_origin_chain *chain,
         else if ((r = lookup(chain, CORS_BY_SUBDOMAIN, key, klen)) != NULL) {
             return r;
         }
+        if (!any_port) {
+            continue;
+        }
         /* NOLINTNEXTLINE(bugprone-not-null-terminated-result) */
         memcpy(key + klen, ":*", 2);
         if ((r = lookup(chain, CORS_BY_SUBDOMAIN, key, klen + 2)) != NULL) {
@@ -543,10 +572,20 @@ static const cors_rule *match_regex(const cors_origin_chain *chain,
     memcpy(subject, origin, len);
     subject[len] = '\0';
     for (n = chain; n; n = n->parent) {
-        for (i = 0; n->layer->regexes && i < n->layer->regexes->nelts; i++) {
-            const cors_rule *r = APR_ARRAY_IDX(n->layer->regexes, i,
+        const cors_origin_layer *l = n->layer;
+        int prefiltered_out;
+
+        if (!l->regexes || l->regexes->nelts == 0) {
+            continue;
+        }
+        /* One call instead of one per regex when the origin is in none */
+        prefiltered_out = l->prefilter
+                          && !l->prefilter_match(l->prefilter, subject);
+        for (i = 0; i < l->regexes->nelts; i++) {
+            const cors_rule *r = APR_ARRAY_IDX(l->regexes, i,
                                                const cors_rule *);
-            if (!(narrow && r->wide) && !removed_below(chain, n, r)
+            if (!(prefiltered_out && r->prefiltered) && !(narrow && r->wide)
+                && !removed_below(chain, n, r)
                 && r->regex_match(r->regex, subject)) {
                 return r;
             }
@@ -765,6 +804,85 @@ const char *cors_regex_verb(const char *pattern)
         }
     }
     return NULL;
+}
+
+/* Whether the group opened at `c` ("(?...") keeps to its own branch:
+ * non-capturing, lookaround, atomic, comment, branch reset, options. */
+static int group_is_local(const char *c)
+{
+    const char *o = c + 2;
+
+    if (*o && strchr(":=!>|#", *o)) {
+        return 1;
+    }
+    if (*o == '<') {
+        return o[1] == '=' || o[1] == '!';
+    }
+    while (*o && strchr("imnsxU^-", *o)) {   /* (?i) (?-x:...) */
+        o++;
+    }
+    return o > c + 2 && (*o == ')' || *o == ':');
+}
+
+int cors_regex_alternable(const char *pattern)
+{
+    const char *c;
+
+    for (c = pattern; *c; c++) {
+        if (c[0] == '\\' && c[1] == 'Q') {
+            const char *end = strstr(c + 2, "\\E");
+            if (!end) {
+                return 1;       /* quoted to the end */
+            }
+            c = end + 1;
+        }
+        else if (c[0] == '\\' && c[1]) {
+            /* \1..\9, \g{n}, \k<name>: a group of another branch */
+            if ((c[1] >= '1' && c[1] <= '9') || c[1] == 'g' || c[1] == 'k') {
+                return 0;
+            }
+            c++;
+        }
+        else if (c[0] == '[') {
+            c = skip_class(c);
+        }
+        else if (c[0] == '(' && (c[1] == '*'
+                                 || (c[1] == '?' && !group_is_local(c)))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+void cors_origin_layer_prefilter(apr_pool_t *p, cors_origin_layer *layer,
+                                 cors_regex_alternation_fn compile,
+                                 cors_regex_fn matcher, void *ctx)
+{
+    const char **patterns;
+    const void *compiled;
+    int i, n = 0;
+
+    if (!layer->regexes || layer->regexes->nelts < 2) {
+        return;
+    }
+    patterns = apr_palloc(p, sizeof(*patterns)
+                             * (apr_size_t)layer->regexes->nelts);
+    for (i = 0; i < layer->regexes->nelts; i++) {
+        const cors_rule *r = APR_ARRAY_IDX(layer->regexes, i,
+                                           const cors_rule *);
+        if (cors_regex_alternable(r->text)) {
+            patterns[n++] = r->text;
+        }
+    }
+    if (n < 2 || (compiled = compile(ctx, patterns, n)) == NULL) {
+        return;
+    }
+    layer->prefilter = compiled;
+    layer->prefilter_match = matcher;
+    for (i = 0; i < layer->regexes->nelts; i++) {
+        cors_rule *r = APR_ARRAY_IDX(layer->regexes, i, cors_rule *);
+        r->prefiltered = cors_regex_alternable(r->text);
+    }
 }
 
 /* A DNS label of `n` letters and digits, starting with a letter. */

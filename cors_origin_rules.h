@@ -9,7 +9,8 @@
  * configuration is a short chain of layers from child to parent, so that
  * inheriting or editing a 10,000-origin list costs O(1) per request instead
  * of a copy. Exact origins and wildcard suffixes are hash lookups; only
- * regular expressions are tried one by one.
+ * regular expressions are tried one by one, after one call of the layer's
+ * prefilter (see cors_origin_layer_prefilter) says one of them may match.
  *
  * Pure logic on APR; regular expressions are compiled and run by the caller
  * through cors_regex_fn, so that this file never includes httpd.h.
@@ -52,6 +53,7 @@ typedef struct {
                              * regex that matched a probe origin */
     const void *regex;      /* REGEX: compiled by the caller */
     cors_regex_fn regex_match;
+    int prefiltered;        /* REGEX: a branch of its layer's prefilter */
     const char *source;     /* "file:line" of the directive, for logs;
                              * for an entry listed in an origin file, the
                              * file's name (and `line`) */
@@ -103,6 +105,10 @@ struct cors_origin_layer {
     const cors_rule *any;    /* the '*' entry, if added */
     apr_hash_t *removed;     /* text -> cors_removal*, removed from the
                               * parent (entries of any kind with that text) */
+    int any_port_wildcards;  /* a "*." entry with ":*" was added */
+    const void *prefilter;   /* one alternation of the prefiltered regexes:
+                              * when it fails, none of them can match */
+    cors_regex_fn prefilter_match;
 };
 
 /* A merged list: a layer over the (merged) list of its parent. */
@@ -139,6 +145,30 @@ void cors_rule_regex(apr_pool_t *p, cors_rule *rule, const char *pattern,
  * a match before the anchor that follows the pattern.
  */
 const char *cors_regex_verb(const char *pattern);
+
+/*
+ * Whether a pattern can be one branch of an alternation and match the
+ * same origins: no backreference, subroutine call, conditional, named
+ * group or verb, whose numbers and names would refer to other branches.
+ */
+int cors_regex_alternable(const char *pattern);
+
+/* Compile the alternation of `n` patterns, anchored to the whole subject;
+ * NULL if it cannot (the regexes are then tried one by one). */
+typedef const void *(*cors_regex_alternation_fn)(void *ctx,
+                                                 const char *const *patterns,
+                                                 int n);
+
+/*
+ * Give the layer one prefilter over its alternable regexes (when it has
+ * two or more): a subject the alternation does not match is not tried
+ * against each of them. A match still tries them one by one, in order, so
+ * which entry matched (and whether it is wide) is known as before. Call it
+ * again after adding regexes; removals leave a valid (wider) prefilter.
+ */
+void cors_origin_layer_prefilter(apr_pool_t *p, cors_origin_layer *layer,
+                                 cors_regex_alternation_fn compile,
+                                 cors_regex_fn matcher, void *ctx);
 
 /* How many probe origins cors_probe_origins makes. */
 #define CORS_PROBES 6

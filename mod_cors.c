@@ -13,6 +13,7 @@
  */
 
 #include <string.h>
+#include <strings.h>
 
 #include "httpd.h"
 #include "http_config.h"
@@ -37,12 +38,28 @@ static ap_filter_rec_t *cors_filter_handle;
 /* ------------------------------------------------------------------ */
 /* The decision for a request                                          */
 
-static int count_value(void *count, const char *key, const char *value)
+/* The first Origin line and how many there are, in one pass over the
+ * request headers (httpd joins repeated lines with ", ", so a comma
+ * counts as one more). */
+static const char *origin_of(const request_rec *r, int *count)
 {
-    (void)key;
-    (void)value;
-    (*(int *)count)++;
-    return 1;
+    const apr_array_header_t *arr = apr_table_elts(r->headers_in);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    const char *first = NULL;
+    int i;
+
+    *count = 0;
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && (e[i].key[0] | 0x20) == 'o'
+            && strcasecmp(e[i].key, "Origin") == 0) {
+            first = first ? first : e[i].val;
+            (*count)++;
+        }
+    }
+    if (first && strchr(first, ',')) {
+        (*count)++;
+    }
+    return first;
 }
 
 static cors_request request_of(request_rec *r, const char *method)
@@ -50,16 +67,7 @@ static cors_request request_of(request_rec *r, const char *method)
     cors_request req;
 
     req.method = method;
-    req.origin = apr_table_get(r->headers_in, "Origin");
-    req.origin_count = 0;
-    if (req.origin) {
-        apr_table_do(count_value, &req.origin_count, r->headers_in, "Origin",
-                     NULL);
-        /* httpd joins repeated header lines with ", " */
-        if (strchr(req.origin, ',')) {
-            req.origin_count++;
-        }
-    }
+    req.origin = origin_of(r, &req.origin_count);
     req.request_method = NULL;
     req.request_headers = NULL;
     req.request_private_network = NULL;

@@ -143,6 +143,10 @@ void cors_origin_file_register_hooks(apr_pool_t *p);
 const char *cors_origin_files_consulted(apr_pool_t *p,
                                         const cors_origin_chain *chain);
 
+/* mod_cors_prefilter.c */
+/* One PCRE2 alternation of the layer's regexes, as its negative filter. */
+void cors_prefilter_layer(cmd_parms *cmd, cors_origin_layer *layer);
+
 /* mod_cors_check.c */
 int cors_check_config(apr_pool_t *pconf, apr_pool_t *plog,
                       apr_pool_t *ptemp, server_rec *s);

@@ -9,6 +9,7 @@
  */
 
 #include <string.h>
+#include <strings.h>
 
 #include "httpd.h"
 #include "http_log.h"
@@ -20,7 +21,9 @@ APLOG_USE_MODULE(cors);
 
 static int is_cors_header(const char *name)
 {
-    return strncasecmp(name, "Access-Control-", 15) == 0;
+    /* the first byte spares the call for nearly every header */
+    return (name[0] == 'A' || name[0] == 'a')
+           && strncasecmp(name, "Access-Control-", 15) == 0;
 }
 
 static void remove_cors_headers(apr_pool_t *p, apr_table_t *t)
@@ -49,47 +52,77 @@ void cors_remove_answer(request_rec *r)
     remove_cors_headers(r->pool, r->err_headers_out);
 }
 
-typedef struct {
-    apr_pool_t *p;
-    const char *token;
-    int found;
-} vary_search;
-
-/* Whether a Vary line already names the token (or is "*"). */
-static int vary_line_covers(void *search, const char *key, const char *value)
+/* Whether a Vary line of `t` names the token (or is "*"); `present` is
+ * set when `t` has a Vary line at all. One pass, no callback. */
+static int vary_covers(apr_pool_t *p, const apr_table_t *t,
+                       const char *token, int *present)
 {
-    vary_search *vs = search;
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
 
-    (void)key;
-    if (ap_find_token(vs->p, value, vs->token)
-        || ap_find_token(vs->p, value, "*")) {
-        vs->found = 1;
-        return 0;
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && (e[i].key[0] | 0x20) == 'v' && e[i].val
+            && strcasecmp(e[i].key, "Vary") == 0) {
+            *present = 1;
+            if (ap_find_token(p, e[i].val, token)
+                || ap_find_token(p, e[i].val, "*")) {
+                return 1;
+            }
+        }
     }
-    return 1;
+    return 0;
 }
 
 static void merge_vary(request_rec *r, const char *token)
 {
-    vary_search vs;
+    int in_out = 0, in_err = 0;
 
-    vs.p = r->pool;
-    vs.token = token;
-    vs.found = 0;
-    apr_table_do(vary_line_covers, &vs, r->headers_out, "Vary", NULL);
-    if (!vs.found) {
-        apr_table_do(vary_line_covers, &vs, r->err_headers_out, "Vary",
-                     NULL);
+    if (vary_covers(r->pool, r->headers_out, token, &in_out)
+        || vary_covers(r->pool, r->err_headers_out, token, &in_err)) {
+        return;
     }
-    if (!vs.found) {
+    if (in_out) {
         apr_table_mergen(r->headers_out, "Vary", token);
     }
+    else {
+        apr_table_addn(r->headers_out, "Vary", token);
+    }
+}
+
+static int has_vary(const apr_table_t *t)
+{
+    const apr_array_header_t *arr = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    for (i = 0; i < arr->nelts; i++) {
+        if (e[i].key && (e[i].key[0] | 0x20) == 'v'
+            && strcasecmp(e[i].key, "Vary") == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static void merge_vary_of(request_rec *r, const cors_decision *d,
                           int kept_per_origin)
 {
-    if (d->vary_origin || kept_per_origin) {
+    int by_origin = d->vary_origin || kept_per_origin;
+
+    if (!by_origin && !d->vary_request) {
+        return;
+    }
+    if (!has_vary(r->headers_out) && !has_vary(r->err_headers_out)) {
+        /* Nothing to merge with: the line the merges below would make. */
+        apr_table_addn(r->headers_out, "Vary", !d->vary_request ? "Origin"
+                       : by_origin ? "Origin, Access-Control-Request-Method, "
+                                     "Access-Control-Request-Headers"
+                       : "Access-Control-Request-Method, "
+                         "Access-Control-Request-Headers");
+        return;
+    }
+    if (by_origin) {
         merge_vary(r, "Origin");
     }
     if (d->vary_request) {
@@ -98,10 +131,12 @@ static void merge_vary_of(request_rec *r, const cors_decision *d,
     }
 }
 
-static void set_if(apr_table_t *t, const char *name, const char *value)
+/* Only after remove_all_cors_headers: no Access-Control-* is left to
+ * replace, so adding spares apr_table_setn's search. */
+static void add_if(apr_table_t *t, const char *name, const char *value)
 {
     if (value) {
-        apr_table_setn(t, name, value);
+        apr_table_addn(t, name, value);
     }
 }
 
@@ -129,16 +164,16 @@ static void write_headers(request_rec *r, const cors_decision *d)
 {
     apr_table_t *t = r->headers_out;
 
-    set_if(t, "Access-Control-Allow-Origin", d->allow_origin);
+    add_if(t, "Access-Control-Allow-Origin", d->allow_origin);
     if (d->allow_credentials) {
-        apr_table_setn(t, "Access-Control-Allow-Credentials", "true");
+        apr_table_addn(t, "Access-Control-Allow-Credentials", "true");
     }
-    set_if(t, "Access-Control-Expose-Headers", d->expose_headers);
-    set_if(t, "Access-Control-Allow-Methods", d->allow_methods);
-    set_if(t, "Access-Control-Allow-Headers", d->allow_headers);
-    set_if(t, "Access-Control-Max-Age", d->max_age);
+    add_if(t, "Access-Control-Expose-Headers", d->expose_headers);
+    add_if(t, "Access-Control-Allow-Methods", d->allow_methods);
+    add_if(t, "Access-Control-Allow-Headers", d->allow_headers);
+    add_if(t, "Access-Control-Max-Age", d->max_age);
     if (d->allow_private_network) {
-        apr_table_setn(t, "Access-Control-Allow-Private-Network", "true");
+        apr_table_addn(t, "Access-Control-Allow-Private-Network", "true");
     }
 }
 

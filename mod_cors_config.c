@@ -483,6 +483,7 @@ static const char *set_allow_origin_match(cmd_parms *cmd, void *dconf,
         cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
                                 line.ops[i], &rule);
     }
+    cors_prefilter_layer(cmd, origin_layer_of(cmd, conf));
     refresh_origins(cmd, conf);
     return credentials_conflict(cmd, conf);
 }

@@ -69,12 +69,14 @@ static void log_runtime_danger(request_rec *r, const cors_dir_conf *conf,
 void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
                        const cors_decision *d)
 {
-    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *origin;
 
     log_runtime_danger(r, conf, d);
-    /* The level tests spare the escaping when nothing would be logged. */
+    /* The level tests spare the escaping (and the Origin lookup) when
+     * nothing would be logged. */
     if (d->cls != CORS_CLASS_NONE && !d->granted) {
         if (APLOGrdebug(r)) {
+            origin = apr_table_get(r->headers_in, "Origin");
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                           "CORS %s refused for origin '%s': %s ('%s')%s",
                           d->cls == CORS_CLASS_PREFLIGHT ? "preflight"
@@ -89,6 +91,7 @@ void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
         }
     }
     else if (APLOGrtrace1(r)) {
+        origin = apr_table_get(r->headers_in, "Origin");
         ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
                       "CORS %s for origin '%s'%s%s%s%s%s%s",
                       cors_decision_result(d),

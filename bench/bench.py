@@ -265,12 +265,83 @@ CALLGRIND = [
     ("dbm-1m", ["f-dbm", "f-dbm-out"]),
 ]
 
+# --------------------------------------------------------------------------
+# Issue 15: whole-request instruction targets, one request per connection.
+# The policy is the one the targets are stated for (two origins, four
+# methods, two headers, credentials, max-age); "hard" writes the headers
+# mod_cors grants a GET as constants, "trecipe" is the SetEnvIf recipe for
+# the same policy (its preflight answered unvalidated by a RewriteRule).
+
+ORIGIN_OK2 = "https://admin.example.com"
+CORS_TARGET = """\
+    CORSAllowOrigin %s %s
+    CORSAllowMethods GET HEAD POST PUT
+    CORSAllowHeaders X-Requested-With Content-Type
+    CORSAllowCredentials On
+    CORSMaxAge 600
+""" % (ORIGIN_OK, ORIGIN_OK2)
+
+# The same four headers mod_cors sends on the granted GET, as constants.
+HARD_HEADERS = [
+    ("Access-Control-Allow-Origin", ORIGIN_OK),
+    ("Access-Control-Allow-Credentials", "true"),
+    ("Vary", "Origin"),
+]
+HARD = "".join('    Header always set %s "%s"\n' % hv for hv in HARD_HEADERS)
+
+TRECIPE = r"""
+    SetEnvIf Origin "^(https://(app|admin)\.example\.com)$" ORIGIN=$1
+    Header always set Access-Control-Allow-Origin "%{ORIGIN}e" env=ORIGIN
+    Header always set Access-Control-Allow-Credentials "true" env=ORIGIN
+    Header always merge Vary Origin
+    RewriteEngine On
+    RewriteCond %{REQUEST_METHOD} OPTIONS
+    RewriteRule ^ - [R=204,L,E=PREFLIGHT:1]
+    Header always set Access-Control-Allow-Methods "GET, HEAD, POST, PUT" env=PREFLIGHT
+    Header always set Access-Control-Allow-Headers "X-Requested-With, Content-Type" env=PREFLIGHT
+    Header always set Access-Control-Max-Age "600" env=PREFLIGHT
+"""
+
+TARGET_INSTANCES = {
+    "tbase": ("", False, "", None),
+    "hard": (HARD, False, "", None),
+    "trecipe": (TRECIPE, False, "", None),
+    "tcors": (CORS_TARGET, True, "", None),
+}
+INSTANCES.update(TARGET_INSTANCES)
+
+T_PF = preflight(acrh="x-requested-with")
+TARGET_CELLS = [
+    ("t-base-ok", "tbase", "no CORS   GET allowed origin", P, get(ORIGIN_OK), 200, None),
+    ("t-hard-ok", "hard", "hard-coded GET allowed origin", P, get(ORIGIN_OK), 200, ORIGIN_OK),
+    ("t-recipe-ok", "trecipe", "recipe    GET allowed origin", P, get(ORIGIN_OK), 200, ORIGIN_OK),
+    ("t-cors-ok", "tcors", "mod_cors  GET allowed origin", P, get(ORIGIN_OK), 200, ORIGIN_OK),
+    ("t-base-bad", "tbase", "no CORS   GET refused origin", P, get(ORIGIN_BAD), 200, None),
+    ("t-cors-bad", "tcors", "mod_cors  GET refused origin", P, get(ORIGIN_BAD), 200, None),
+    ("t-base-none", "tbase", "no CORS   GET no Origin", P, get(), 200, None),
+    ("t-cors-none", "tcors", "mod_cors  GET no Origin", P, get(), 200, None),
+    ("t-base-pf", "tbase", "no CORS   OPTIONS (core answers)", P, T_PF, 200, None),
+    ("t-recipe-pf", "trecipe", "recipe    preflight (unvalidated)", P, T_PF, 204, ORIGIN_OK),
+    ("t-cors-pf", "tcors", "mod_cors  preflight (validated)", P, T_PF, 204, ORIGIN_OK),
+]
+CELLS.update({c[0]: c for c in TARGET_CELLS})
+TARGET_CALLGRIND = [
+    ("tbase", ["t-base-ok", "t-base-bad", "t-base-none", "t-base-pf"]),
+    ("hard", ["t-hard-ok"]),
+    ("trecipe", ["t-recipe-ok", "t-recipe-pf"]),
+    ("tcors", ["t-cors-ok", "t-cors-bad", "t-cors-none", "t-cors-pf"]),
+]
+# Connections per target cell: the count per connection is deterministic
+# to a few instructions, the median of these is the figure.
+TARGET_CONNECTIONS = 9
+TARGET_WARMUP = 2
+
 # Entry points httpd calls into mod_cors (hooks, filter, provider, per-dir
 # create/merge, directive handlers run while reading a .htaccess).
 ENTRY_POINTS = re.compile(
     r"^(cors_fixups|cors_access_checker_ex|cors_insert_filter|"
     r"cors_insert_error_filter|cors_output_filter|"
-    r"cors_preflight_check_authorization|create_dir_conf|merge_dir_conf|"
+    r"cors_preflight_check_authorization|(cors_)?create_dir_conf|(cors_)?merge_dir_conf|"
     r"set_[a-z_]+)$")
 
 # --------------------------------------------------------------------------
@@ -832,6 +903,224 @@ def origin_file_figures(top, so, results):
         finally:
             srv.stop()
 
+# Issue 15: whole-request counts, one request per connection
+
+
+def send_closing(port, cell):
+    """One request on its own connection (Connection: close): httpd does
+    not wait for a next request, so ap_process_connection holds exactly
+    one request. Returns (status, [(name, value)])."""
+    _, _, _, path, (method, headers), _, _ = cell
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    try:
+        r = send(conn, method, path, list(headers) + [("Connection", "close")])
+        return r.status, r.getheaders()
+    finally:
+        conn.close()
+
+
+DUMP_TOTAL = re.compile(rb"^(?:totals|summary):\s*(\d+)", re.M)
+
+
+def wait_dumps(outdir, before, count, timeout=300):
+    """The `count` complete dumps that appeared in outdir since `before`."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        new = [os.path.join(outdir, f) for f in set(os.listdir(outdir)) - before]
+        done = []
+        for path in new:
+            with open(path, "rb") as f:
+                f.seek(max(0, os.path.getsize(path) - 200))
+                if b"totals:" in f.read():
+                    done.append(path)
+        if len(done) >= count:
+            return sorted(done, key=os.path.getmtime)
+        time.sleep(0.3)
+    raise RuntimeError("only %d of %d callgrind dumps appeared in %s" % (
+        len(done), count, outdir))
+
+
+def dump_total(path):
+    with open(path, "rb") as f:
+        m = DUMP_TOTAL.findall(f.read())
+    if not m:
+        raise RuntimeError("no totals in %s" % path)
+    return int(m[-1])
+
+
+def cors_headers(headers):
+    return sorted((k.lower(), v) for k, v in headers
+                  if k.lower().startswith("access-control-") or k.lower() == "vary")
+
+
+CALL_LINE = re.compile(
+    r"^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?([<>*])\s+(.+?):([^\s:]+?)(?:'\d+)?"
+    r"(?: \(([\d,]+)x\))?\s+\[(.+)\]\s*$")
+# Libraries that call back into mod_cors only from inside its own calls
+# (apr_table_do, pool cleanups): their calls are not entries.
+CALLBACK_LIBS = re.compile(r"^(libapr|libaprutil|libc|ld-linux|libpcre2)")
+
+
+def module_cost(path, so):
+    """mod_cors's own instructions, from the call graph: every call into
+    mod_cors.so from httpd or another module (hooks, filters, providers,
+    per-dir create/merge, directive handlers), whatever the function's
+    name, less what mod_cors's calls to ap_pass_brigade (the filters below
+    it) and ap_run_insert_filter (other modules' filters, and its own,
+    already counted as a call from httpd) spend."""
+    p = subprocess.run(["callgrind_annotate", "--threshold=100", "--auto=no",
+                        "--show-percs=no", "--inclusive=yes", "--tree=both", path],
+                       capture_output=True, text=True, errors="replace")
+    if p.returncode != 0:
+        raise RuntimeError("callgrind_annotate failed: " + p.stderr)
+    cost, callers, current_in_so = 0, [], False
+    for line in p.stdout.splitlines():
+        m = CALL_LINE.match(line)
+        if not m:
+            continue
+        ir = int(m.group(1).replace(",", ""))
+        mark, fn, obj = m.group(2), m.group(4), m.group(6)
+        if mark == "<":
+            callers.append((ir, obj))
+        elif mark == "*":
+            current_in_so = so_matches(obj, so)
+            if current_in_so:
+                cost += sum(c for c, cobj in callers if not so_matches(cobj, so)
+                            and not CALLBACK_LIBS.match(os.path.basename(cobj)))
+            callers = []
+        elif current_in_so and (fn.startswith("ap_pass_brigade")
+                                or fn.startswith("ap_run_insert_filter")):
+            cost -= ir
+    return cost
+
+
+def target_cell(srv, outdir, so, cid, top):
+    cell = CELLS[cid]
+    before = set(os.listdir(outdir))
+    first = None
+    bad = 0
+    for _ in range(TARGET_WARMUP + TARGET_CONNECTIONS):
+        status, headers = send_closing(srv.port, cell)
+        if status != cell[5]:
+            bad += 1
+        first = first or headers
+    dumps = wait_dumps(outdir, before, TARGET_WARMUP + TARGET_CONNECTIONS)
+    measured = dumps[TARGET_WARMUP:]
+    totals = [dump_total(d) for d in measured]
+    med = statistics.median(totals)
+    pick = measured[totals.index(min(totals, key=lambda t: abs(t - med)))]
+    final = os.path.join(top, "callgrind.%s.out" % cid)
+    shutil.copy(pick, final)
+    for d in dumps:
+        os.unlink(d)
+    _, self_funcs = annotate(final, inclusive=False)
+    mod_self = sum(ir for ir, _, _, obj, _ in self_funcs if so_matches(obj, so))
+    entry = module_cost(final, so)
+    acao = dict((k.lower(), v) for k, v in first).get("access-control-allow-origin")
+    return {"total": med, "totals": totals, "self": mod_self, "incl": entry,
+            "bad_status": bad, "headers": cors_headers(first),
+            "sanity": acao == cell[6], "file": final}
+
+
+def target_callgrind_run(top, so, results, instances=None):
+    log("\n== Whole request, one request per connection (issue 15: apache2 -X under "
+        "callgrind, counted inside ap_process_connection, median of %d connections "
+        "after %d warm-up) ==" % (TARGET_CONNECTIONS, TARGET_WARMUP))
+    tg = results.setdefault("targets", {})
+    for inst, cids in TARGET_CALLGRIND:
+        if instances and inst not in instances:
+            continue
+        srv = Server(top, inst, so, mpm="prefork")
+        outdir = os.path.join(srv.root, "cg")
+        os.makedirs(outdir)
+        os.chmod(outdir, 0o777)
+        prefix = ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+                  "--toggle-collect=ap_process_connection",
+                  "--dump-after=ap_process_connection", "--vgdb=no",
+                  "--callgrind-out-file=%s/callgrind.out" % outdir]
+        srv.start(prefix=prefix, timeout=600, extra_args=["-X"])
+        try:
+            for cid in cids:
+                d = tg[cid] = target_cell(srv, outdir, so, cid, top)
+                spread = max(d["totals"]) - min(d["totals"])
+                log("  %-40s whole request %7.0f (spread %d), mod_cors incl. %6.0f%s" % (
+                    CELLS[cid][2], d["total"], spread, d["incl"],
+                    "" if d["sanity"] and not d["bad_status"] else "  SANITY MISMATCH"))
+        finally:
+            srv.stop(timeout=120)
+
+
+def report_targets(results):
+    """Each issue-15 target as PASS/MISS with its figures."""
+    tg = results.get("targets", {})
+    cg = results.get("callgrind", {})
+    lines = []
+
+    def have(*k):
+        return all(x in tg for x in k)
+
+    def added(a, b):
+        return tg[a]["total"] - tg[b]["total"]
+
+    def verdict_le(value, limit):
+        return "PASS" if value <= limit else "MISS"
+
+    if have("t-base-ok", "t-hard-ok", "t-cors-ok"):
+        c, h = added("t-cors-ok", "t-base-ok"), added("t-hard-ok", "t-base-ok")
+        lines.append("%s granted GET: mod_cors adds %+.0f (%.1f %% of %.0f), hard-coded "
+                     "headers add %+.0f; ratio %.2f (target <= 0.60)" % (
+                         verdict_le(c, 0.6 * h), c, 100.0 * c / tg["t-base-ok"]["total"],
+                         tg["t-base-ok"]["total"], h, c / h if h else float("inf")))
+        lines.append("     (of mod_cors's: its own code %.0f, httpd sending its headers and "
+                     "passing its filter %.0f)" % (tg["t-cors-ok"]["incl"],
+                                                  c - tg["t-cors-ok"]["incl"]))
+        if "t-recipe-ok" in tg:
+            lines.append("     (for comparison: the SetEnvIf recipe adds %+.0f)" % added(
+                "t-recipe-ok", "t-base-ok"))
+        if tg["t-hard-ok"]["headers"] != tg["t-cors-ok"]["headers"]:
+            lines.append("     WARNING: hard-coded %r != mod_cors %r" % (
+                tg["t-hard-ok"]["headers"], tg["t-cors-ok"]["headers"]))
+    if have("t-base-none", "t-cors-none"):
+        c = added("t-cors-none", "t-base-none")
+        lines.append("%s GET without Origin under a policy: mod_cors adds %+.0f "
+                     "(target <= 1,000)" % (verdict_le(c, 1000), c))
+        lines.append("     (its own code %.0f, httpd sending Vary and passing the filter "
+                     "%.0f)" % (tg["t-cors-none"]["incl"], c - tg["t-cors-none"]["incl"]))
+    if have("t-base-ok", "t-cors-ok", "t-base-bad", "t-cors-bad"):
+        r, g = added("t-cors-bad", "t-base-bad"), added("t-cors-ok", "t-base-ok")
+        lines.append("%s refused origin: mod_cors adds %+.0f, granted GET %+.0f "
+                     "(target: refused <= granted)" % (verdict_le(r, g), r, g))
+    if have("t-cors-pf", "t-recipe-pf"):
+        c, rc = tg["t-cors-pf"]["total"], tg["t-recipe-pf"]["total"]
+        lines.append("%s validated preflight: %.0f whole request, recipe's unvalidated "
+                     "%.0f; ratio %.3f (target <= 0.60)" % (verdict_le(c, 0.6 * rc), c, rc,
+                                                            c / rc))
+        if "t-base-pf" in tg:
+            lines.append("     (httpd alone answering the same OPTIONS: %.0f, ratio %.3f)" % (
+                tg["t-base-pf"]["total"], tg["t-base-pf"]["total"] / rc))
+    so = results["config"]["so"]
+    if "big-out" in cg:
+        m = module_cost(cg["big-out"]["file"], so) / cg["big-out"]["requests"]
+        lines.append("%s 10k exact + 100 wildcard + 10 regex, origin in none: mod_cors's "
+                     "own %.0f (target <= 4,000)" % (verdict_le(m, 4000), m))
+    if all(k in cg for k in ("inh-noht", "inh-ctlht", "inh-plusht")):
+        ctl = cg["inh-ctlht"]["total_per_req"] - cg["inh-noht"]["total_per_req"]
+        mod = (module_cost(cg["inh-plusht"]["file"], so) / cg["inh-plusht"]["requests"]
+               - module_cost(cg["inh-noht"]["file"], so) / cg["inh-noht"]["requests"])
+        lines.append("%s .htaccess 'CORSAllowOrigin +': mod_cors's part %+.0f, httpd's "
+                     "one-line AddType .htaccess %+.0f (target: <=)" % (
+                         verdict_le(mod, ctl), mod, ctl))
+    for label, a, b, goal in (("preflight, mod_cors / recipe", "cors-pf", "recipe-pf", 1.10),
+                              ("GET allowed origin, mod_cors / no CORS", "cors-ok",
+                               "base-ok", 0.99)):
+        w = ratio(results, a, b, "wrk")
+        lines.append("info wall clock %s: %s (target >= %.2f: %s)" % (
+            label, fmt(w), goal, verdict(w, goal)))
+    if lines:
+        log("\n== Targets (issue 15) ==")
+        for line in lines:
+            log("  " + line)
+
 
 # --------------------------------------------------------------------------
 # Report
@@ -1050,9 +1339,11 @@ def main():
         if "6" in only:
             origin_file_figures(top, so, results)
         if not args.no_callgrind:
-            callgrind_run(top, so, requests, results,
-                          set(args.cg_only.split(",")) if args.cg_only else None)
+            cg_only = set(args.cg_only.split(",")) if args.cg_only else None
+            target_callgrind_run(top, so, results, cg_only)
+            callgrind_run(top, so, requests, results, cg_only)
         report(results, args)
+        report_targets(results)
     finally:
         if args.json:
             with open(args.json, "w") as f:

@@ -49,7 +49,7 @@ if [ -z "$SO" ]; then
     # copy the sources: libtool would otherwise drop objects into the tree
     cp "$REPO"/*.c "$REPO"/*.h "$BUILD_DIR"/
     (cd "$BUILD_DIR" && "$APXS" -c -Wc,-g -Wc,-O2 -Wc,-fno-lto -o mod_cors.la \
-        mod_cors.c mod_cors_*.c cors_*.c -lpsl >build.log 2>&1) || { cat "$BUILD_DIR/build.log" >&2; exit 1; }
+        mod_cors.c mod_cors_*.c cors_*.c -lpsl -lpcre2-8 >build.log 2>&1) || { cat "$BUILD_DIR/build.log" >&2; exit 1; }
     SO="$BUILD_DIR/.libs/mod_cors.so"
 fi
 # the temporary tree is world-readable so that httpd's www-data workers
@@ -58,3 +58,12 @@ chmod 755 "$(dirname "$SO")" 2>/dev/null || true
 [ -n "$BUILD_DIR" ] && chmod 755 "$BUILD_DIR"
 
 MOD_CORS_SO="$SO" APXS="$APXS" "$PYTHON" "$HERE/bench.py" --so "$SO" "$@"
+
+# What CORSCrossOriginProtection costs on a GET and on unsafe requests
+# (callgrind, On minus Off), unless the callgrind part is skipped.
+case " $* " in
+    *" --no-callgrind "*) ;;
+    *)  requests=500
+        case " $* " in *" --quick "*) requests=100 ;; esac
+        MOD_CORS_SO="$SO" "$PYTHON" "$HERE/protect_cost.py" "$requests" ;;
+esac

@@ -98,7 +98,7 @@ build_apxs() {
     rm -rf "$b"
     mkdir -p "$b"
     cp "$SRC"/*.c "$SRC"/*.h "$b"/
-    (cd "$b" && "$APXS" -c -o mod_cors.la mod_cors.c mod_cors_*.c cors_*.c -lpsl) >"$DEMO_DIR/build-apxs.log" 2>&1 || return 1
+    (cd "$b" && "$APXS" -c -o mod_cors.la mod_cors.c mod_cors_*.c cors_*.c -lpsl -lpcre2-8) >"$DEMO_DIR/build-apxs.log" 2>&1 || return 1
     SO="$b/.libs/mod_cors.so"
 }
 SO=""

@@ -18,7 +18,7 @@ PACKAGES=(
     # build
     build-essential autoconf automake libtool pkg-config
     apache2 apache2-dev apache2-utils libapr1-dev libaprutil1-dev
-    libpsl-dev check
+    libpsl-dev libpcre2-dev check
     # tests
     python3 python3-pytest python3-requests curl
     chromium chromium-driver python3-selenium python3-websockets

@@ -70,7 +70,7 @@ INVALID_REGEX = [r"https://app\.example\.com(*ACCEPT)", r"https://(a",
 ORIGIN_FILES = {
     "origins/f1.txt": "# tenants\nhttps://app.example.com\nhttps://*.x.example\n",
     "origins/f2.txt": "\nhttps://partner.example.net\r\nhttp://localhost:*\n"
-                      "https://tenant-7.apps.example\n",
+                      "https://tenant-7.apps.example\nhttp://*.dev.example:*\n",
     "origins/f3.txt": "# no tenant yet\n",
     "origins/bad.txt": "https://ok.example\nHTTPS://Bad.example\n",
 }

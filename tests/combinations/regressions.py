@@ -348,4 +348,38 @@ ROWS = [
                  "acx": {"access-control-allow-origin": "*",
                          "access-control-allow-credentials": "true"},
                  "vary_absent": ["origin"]})]),
+    # ------------------------------------------- this turn's features, together
+    Row("origin_file_any_port_subdomain_wildcard",
+        "a '*.' wildcard with ':*' in an origin file grants any port: the lookup-table "
+        "shortcut (issue 15) must see the file's wildcards as it sees CORSAllowOrigin's",
+        CGI_DIR + """    <Location "/a/b">
+        CORSAllowOriginFile "@ROOT@/origins/f2.txt"
+    </Location>
+""", requests=[("GET", "/a/b/run.cgi", [("Origin", "http://b.dev.example:3000")],
+                {"status": 200, "handler_ran": True, "cors_result": "allowed",
+                 "acx": {"access-control-allow-origin": "http://b.dev.example:3000"}})]),
+    Row("protection_trusts_an_origin_file_entry",
+        "CORSCrossOriginProtection trusts an origin granted by an origin file's wildcard",
+        CGI_DIR + """    <Location "/a/b">
+        CORSAllowOriginFile "@ROOT@/origins/f1.txt"
+        CORSCrossOriginProtection On
+    </Location>
+""", requests=[("POST", "/a/b/run.cgi", [("Origin", "https://a.x.example"),
+                                         ("Sec-Fetch-Site", "cross-site")],
+                {"status": 200, "handler_ran": True, "cors_result": "allowed",
+                 "acx": {"access-control-allow-origin": "https://a.x.example"}}),
+               ("POST", "/a/b/run.cgi", [("Origin", "https://x.example"),
+                                         ("Sec-Fetch-Site", "cross-site")],
+                {"status": 403, "handler_ran": False, "cors_result": "blocked", "acx": {}})]),
+    Row("report_only_does_not_relax_protection",
+        "CORSReportOnly governs the CORS answer only: CORSCrossOriginProtection On in the "
+        "same section still refuses, before the handler",
+        CGI_DIR + """    <Location "/a/b">
+        CORSAllowOrigin https://app.example.com
+        CORSReportOnly On
+        CORSCrossOriginProtection On
+    </Location>
+""", requests=[("POST", "/a/b/run.cgi", [("Origin", "https://evil.example"),
+                                         ("Sec-Fetch-Site", "cross-site")],
+                {"status": 403, "handler_ran": False, "cors_result": "blocked", "acx": {}})]),
 ]

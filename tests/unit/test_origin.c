@@ -182,11 +182,14 @@ static const invalid_row invalid_rows[] = {
     E1("https://b\xc3\xbc" "cher.example", CORS_ORIGIN_NON_ASCII),
     E1("https://\xe4\xbe\x8b\xe3\x81\x88.jp", CORS_ORIGIN_NON_ASCII),
     E1("https://example.com\xc2\xa0", CORS_ORIGIN_NON_ASCII),
+    E1("ht\xc3\xa9ps://example.com", CORS_ORIGIN_NON_ASCII),     /* first word */
+    E1("https://a.example.com/\xc3\xa9", CORS_ORIGIN_NON_ASCII), /* before PATH */
     /* userinfo */
     E1("https://user@example.com", CORS_ORIGIN_USERINFO),
     E1("https://user:pass@example.com", CORS_ORIGIN_USERINFO),
     E1("https://@example.com", CORS_ORIGIN_USERINFO),
     E1("https://example.com@evil.com", CORS_ORIGIN_USERINFO),
+    E1("https://user@example.com/", CORS_ORIGIN_USERINFO),   /* '@' first */
     /* path, query, fragment, trailing slash */
     E1("https://example.com/", CORS_ORIGIN_PATH),
     E1("https://example.com/path", CORS_ORIGIN_PATH),
@@ -196,6 +199,9 @@ static const invalid_row invalid_rows[] = {
     E1("https://example.com:8443/", CORS_ORIGIN_PATH),
     E1("http://[::1]/", CORS_ORIGIN_PATH),
     E1("http://127.0.0.1/", CORS_ORIGIN_PATH),
+    E1("https://example.com/user@x", CORS_ORIGIN_PATH),      /* '/' first */
+    E1("https://example.com#a@b", CORS_ORIGIN_PATH),
+    E1("https://example.com?@", CORS_ORIGIN_PATH),
     /* bad host */
     E1("https://", CORS_ORIGIN_BAD_HOST),
     E2("https://:8080", CORS_ORIGIN_BAD_HOST, CORS_ORIGIN_BAD_PORT),

@@ -898,6 +898,279 @@ START_TEST(test_regex_verb)
 }
 END_TEST
 
+/* Wildcard suffixes are looked up only where a layer has "*." entries
+ * (with ":*" for the any-port form), in whichever layer of the chain. */
+START_TEST(test_wildcards_in_any_layer)
+{
+    const cors_rule *rule = NULL;
+    const cors_origin_chain *chain = chain_of(pool, "https://*.example.com:*",
+                                              "+https://exact.example.org",
+                                              "+https://*.other.com", NULL);
+
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.example.com:8443", 26,
+                                       &rule), CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, "https://*.example.com:*");
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.other.com", 19, &rule),
+                     CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, "https://*.other.com");
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.other.com:8443", 24,
+                                       &rule), CORS_MATCH_NONE);
+    chain = chain_of(pool, "https://exact.example.org", NULL);
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.exact.example.org", 27,
+                                       &rule), CORS_MATCH_NONE);
+    ck_assert_int_eq(cors_origin_match(chain, "https://a.b/", 12, &rule),
+                     CORS_MATCH_MALFORMED);
+}
+END_TEST
+
+/* Which patterns may be a branch of a layer's prefilter alternation. */
+typedef struct {
+    const char *pattern;
+    int alternable;
+} alternable_row;
+
+static const alternable_row alternable_rows[] = {
+    { "https://[a-z]+\\.example\\.org", 1 },
+    { "https://(app|admin)\\.example\\.com", 1 },
+    { "https://(?:a|b)\\.example\\.com", 1 },
+    { "(?i)https://app\\.example\\.com", 1 },           /* options stay local */
+    { "https://(?i:APP)\\.example\\.com", 1 },
+    { "https://(?=a)[a-z]+\\.example\\.com", 1 },         /* lookahead */
+    { "https://(?<!x)a\\.example\\.com", 1 },             /* lookbehind */
+    { "https://(?>a+)\\.example\\.com", 1 },              /* atomic */
+    { "https://a(?#comment)\\.example\\.com", 1 },
+    { "https://[\\1(?P]+\\.example\\.com", 1 },           /* in a class */
+    { "\\Q(?P<x>\\1\\Ehttps://a\\.example\\.com", 1 },     /* quoted */
+    { "https://\\\\.example\\.com", 1 },                  /* escaped backslash */
+    { "https://(a)\\1\\.example\\.com", 0 },              /* backreference */
+    { "https://(a)\\g{1}\\.example\\.com", 0 },
+    { "https://(?<n>a)\\k<n>\\.example\\.com", 0 },       /* named group */
+    { "https://(?P<n>a)\\.example\\.com", 0 },
+    { "https://(?'n'a)\\.example\\.com", 0 },
+    { "https://(a)(?(1)b|c)\\.example\\.com", 0 },        /* conditional */
+    { "https://(a(?1)?)\\.example\\.com", 0 },            /* subroutine call */
+    { "https://(a(?-1)?)\\.example\\.com", 0 },
+    { "https://(a(?R)?)\\.example\\.com", 0 },            /* recursion */
+    { "https://(?J)a\\.example\\.com", 0 },               /* duplicate names */
+    { "https://a(*ACCEPT)", 0 },                          /* verb */
+};
+
+#define N_ALTERNABLE ((int)(sizeof(alternable_rows) / sizeof(alternable_rows[0])))
+
+START_TEST(test_regex_alternable)
+{
+    const alternable_row *r = &alternable_rows[_i];
+
+    ck_assert_msg(cors_regex_alternable(r->pattern) == r->alternable,
+                  "'%s': expected %s", r->pattern,
+                  r->alternable ? "alternable" : "not alternable");
+}
+END_TEST
+
+/* The prefilter: a POSIX alternation, with call counters, so that the
+ * tests see which regexes were tried. */
+static int prefilter_calls, rule_calls;
+static int prefilter_fails;     /* the compile callback returns NULL */
+
+static int counting_match(const void *compiled, const char *subject)
+{
+    rule_calls++;
+    return posix_match(compiled, subject);
+}
+
+static int prefilter_posix_match(const void *compiled, const char *subject)
+{
+    prefilter_calls++;
+    return posix_match(compiled, subject);
+}
+
+static const void *posix_alternation(void *ctx, const char *const *patterns,
+                                     int n)
+{
+    apr_pool_t *p = ctx;
+    const char *alt = "";
+    regex_t *re;
+    int i;
+
+    if (prefilter_fails) {
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        alt = apr_pstrcat(p, alt, i ? "|(" : "(", patterns[i], ")", NULL);
+    }
+    re = apr_pcalloc(p, sizeof(*re));
+    ck_assert_int_eq(regcomp(re, apr_pstrcat(p, "^(", alt, ")$", NULL),
+                         REG_EXTENDED | REG_NOSUB), 0);
+    apr_pool_cleanup_register(p, re, regex_cleanup, apr_pool_cleanup_null);
+    return re;
+}
+
+static cors_rule *counted_rule(const char *pattern, int wide)
+{
+    cors_rule *rule = regex_rule(pool, pattern);
+
+    rule->regex_match = counting_match;
+    rule->wide = wide;
+    return rule;
+}
+
+static const cors_origin_chain *prefiltered_chain(cors_origin_layer *layer,
+                                                  const char *const *patterns,
+                                                  int n, int wide_first)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        cors_origin_layer_apply(pool, layer, CORS_OP_SET,
+                                counted_rule(patterns[i], wide_first && i == 0));
+    }
+    cors_origin_layer_prefilter(pool, layer, posix_alternation,
+                                prefilter_posix_match, pool);
+    return cors_origin_chain_make(pool, layer, NULL);
+}
+
+static cors_match_result counted_match(const cors_origin_chain *chain,
+                                       const char *origin, int narrow,
+                                       const cors_rule **rule)
+{
+    prefilter_calls = rule_calls = 0;
+    return narrow ? cors_origin_match_narrow(chain, origin, strlen(origin), rule)
+                  : cors_origin_match(chain, origin, strlen(origin), rule);
+}
+
+static const char *const three_regexes[] = {
+    "https://r0-[a-z]+\\.example\\.io",
+    "https://r1-[a-z]+\\.example\\.io",
+    "https://r2-[a-z]+\\.example\\.io",
+};
+
+/* An origin in none of the regexes costs one call, not one per regex; a
+ * match still names the regex that matched. */
+START_TEST(test_prefilter_one_call_for_none)
+{
+    cors_origin_layer *layer = cors_origin_layer_make(pool);
+    const cors_origin_chain *chain = prefiltered_chain(layer, three_regexes,
+                                                       3, 0);
+    const cors_rule *rule = NULL;
+
+    ck_assert_ptr_nonnull(layer->prefilter);
+    ck_assert_int_eq(counted_match(chain, "https://nope.example.org", 0, &rule),
+                     CORS_MATCH_NONE);
+    ck_assert_ptr_null(rule);
+    ck_assert_int_eq(prefilter_calls, 1);
+    ck_assert_int_eq(rule_calls, 0);
+    ck_assert_int_eq(counted_match(chain, "https://r2-abc.example.io", 0, &rule),
+                     CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, three_regexes[2]);
+    ck_assert_int_eq(prefilter_calls, 1);
+    ck_assert_int_eq(rule_calls, 3);        /* r0, r1, then r2 matches */
+    /* anchored: a match inside the origin is no match */
+    ck_assert_int_eq(counted_match(chain, "https://r1-abc.example.io.evil.org",
+                                   0, &rule), CORS_MATCH_NONE);
+}
+END_TEST
+
+/* With credentials the wide regex is still passed over, and the narrow
+ * one that matches too is the one granted. */
+START_TEST(test_prefilter_keeps_narrow)
+{
+    static const char *const patterns[] = {
+        "https://.*", "https://app\\.example\\.com",
+    };
+    cors_origin_layer *layer = cors_origin_layer_make(pool);
+    const cors_origin_chain *chain = prefiltered_chain(layer, patterns, 2, 1);
+    const cors_rule *rule = NULL;
+
+    ck_assert_int_eq(counted_match(chain, "https://app.example.com", 0, &rule),
+                     CORS_MATCH_ENTRY);
+    ck_assert_int_eq(rule->wide, 1);
+    ck_assert_int_eq(counted_match(chain, "https://app.example.com", 1, &rule),
+                     CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, patterns[1]);
+    ck_assert_int_eq(counted_match(chain, "https://evil.example", 1, &rule),
+                     CORS_MATCH_NONE);
+    /* null is never matched by a regex, even one that matches anything */
+    ck_assert_int_eq(counted_match(chain, "null", 0, &rule), CORS_MATCH_NONE);
+    ck_assert_int_eq(prefilter_calls + rule_calls, 0);
+}
+END_TEST
+
+/* A pattern that cannot be a branch (here \k, a named backreference to
+ * PCRE, a literal k to the POSIX matcher of these tests) stays out of the
+ * alternation and is always tried; so is one added after the prefilter
+ * was built; and a removed one is never granted. */
+START_TEST(test_prefilter_outsiders)
+{
+    static const char *const patterns[] = {
+        "https://(a+)\\k\\.example\\.com",
+        "https://r0-[a-z]+\\.example\\.io",
+        "https://r1-[a-z]+\\.example\\.io",
+    };
+    cors_origin_layer *layer = cors_origin_layer_make(pool);
+    const cors_origin_chain *chain = prefiltered_chain(layer, patterns, 3, 0);
+    const cors_rule *rule = NULL;
+    cors_rule *rm;
+
+    ck_assert_ptr_nonnull(layer->prefilter);
+    ck_assert_int_eq(counted_match(chain, "https://aak.example.com", 0, &rule),
+                     CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, patterns[0]);
+    ck_assert_int_eq(counted_match(chain, "https://nope.example.org", 0, &rule),
+                     CORS_MATCH_NONE);
+    ck_assert_int_eq(rule_calls, 1);        /* only the backreference */
+
+    cors_origin_layer_apply(pool, layer, CORS_OP_ADD,
+                            counted_rule("https://late\\.example\\.net", 0));
+    ck_assert_int_eq(counted_match(chain, "https://late.example.net", 0, &rule),
+                     CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, "https://late\\.example\\.net");
+
+    rm = apr_pcalloc(pool, sizeof(*rm));
+    rm->text = rm->id = patterns[1];
+    cors_origin_layer_apply(pool, layer, CORS_OP_REMOVE, rm);
+    ck_assert_int_eq(counted_match(chain, "https://r0-abc.example.io", 0, &rule),
+                     CORS_MATCH_NONE);
+    ck_assert_int_eq(counted_match(chain, "https://r1-abc.example.io", 0, &rule),
+                     CORS_MATCH_ENTRY);
+}
+END_TEST
+
+/* No prefilter for a single regex, nor when the alternation does not
+ * compile: every regex is tried, as without one. */
+START_TEST(test_prefilter_absent)
+{
+    cors_origin_layer *one = cors_origin_layer_make(pool);
+    cors_origin_layer *failed = cors_origin_layer_make(pool);
+    const cors_origin_chain *chain;
+    const cors_rule *rule = NULL;
+
+    prefiltered_chain(one, three_regexes, 1, 0);
+    ck_assert_ptr_null(one->prefilter);
+    prefilter_fails = 1;
+    chain = prefiltered_chain(failed, three_regexes, 3, 0);
+    prefilter_fails = 0;
+    ck_assert_ptr_null(failed->prefilter);
+    ck_assert_int_eq(counted_match(chain, "https://nope.example.org", 0, &rule),
+                     CORS_MATCH_NONE);
+    ck_assert_int_eq(rule_calls, 3);
+    ck_assert_int_eq(counted_match(chain, "https://r1-x.example.io", 0, &rule),
+                     CORS_MATCH_ENTRY);
+    ck_assert_str_eq(rule->text, three_regexes[1]);
+}
+END_TEST
+
+/* "none" drops the prefilter with the regexes. */
+START_TEST(test_prefilter_cleared_by_none)
+{
+    cors_origin_layer *layer = cors_origin_layer_make(pool);
+
+    prefiltered_chain(layer, three_regexes, 3, 0);
+    ck_assert_ptr_nonnull(layer->prefilter);
+    cors_origin_layer_apply(pool, layer, CORS_OP_SET, NULL);
+    ck_assert_ptr_null(layer->prefilter);
+}
+END_TEST
+
 /* Probes are canonical origins under .invalid: http and https, with and
  * without a port, never a default port, different for different bytes. */
 START_TEST(test_probe_origins)
@@ -1028,6 +1301,7 @@ static Suite *rules_suite(void)
     tcase_add_loop_test(tc, test_rule_parse_err, 0, N_RULE_ERR);
     tcase_add_test(tc, test_rule_regex);
     tcase_add_loop_test(tc, test_regex_verb, 0, N_VERB);
+    tcase_add_loop_test(tc, test_regex_alternable, 0, N_ALTERNABLE);
     tcase_add_test(tc, test_probe_origins);
     suite_add_tcase(s, tc);
 
@@ -1037,6 +1311,12 @@ static Suite *rules_suite(void)
     tcase_add_test(tc, test_match_uses_len);
     tcase_add_test(tc, test_match_too_long);
     tcase_add_test(tc, test_match_narrow_skips_wide_entries);
+    tcase_add_test(tc, test_wildcards_in_any_layer);
+    tcase_add_test(tc, test_prefilter_one_call_for_none);
+    tcase_add_test(tc, test_prefilter_keeps_narrow);
+    tcase_add_test(tc, test_prefilter_outsiders);
+    tcase_add_test(tc, test_prefilter_absent);
+    tcase_add_test(tc, test_prefilter_cleared_by_none);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("layers");
