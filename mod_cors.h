@@ -159,6 +159,8 @@ typedef struct {
 /* The sections of an array of section vectors (sec_dir, sec_url, ...). */
 apr_array_header_t *cors_sections_of(apr_pool_t *p,
                                      const apr_array_header_t *vecs);
+/* The <Proxy> sections of mod_proxy (NULL: none, or no mod_proxy). */
+apr_array_header_t *cors_proxy_sections_of(apr_pool_t *p, server_rec *s);
 /* The sections of `dirs` (`locs`) that apply together with `d` (`l`),
  * in merge order, itself included; regex sections that may match too. */
 apr_array_header_t *cors_directory_chain(apr_pool_t *p,

@@ -562,22 +562,25 @@ static const cors_dir_conf *server_root(check_ctx *ctx, server_rec *s,
     return merge_step(ctx, none, base);
 }
 
+apr_array_header_t *cors_proxy_sections_of(apr_pool_t *p, server_rec *s)
+{
+    module *proxy = ap_find_linked_module("mod_proxy.c");
+    const proxy_server_conf *pconf = proxy
+        ? ap_get_module_config(s->module_config, proxy) : NULL;
+
+    return pconf && pconf->sec_proxy ? cors_sections_of(p, pconf->sec_proxy)
+                                     : NULL;
+}
+
 /* mod_proxy's <Proxy> sections take a directory's place for proxied
  * requests: each is a chain of its own, combined with every <Location>. */
 static void add_proxy_chains(apr_pool_t *p, server_rec *s,
                              apr_array_header_t *dir_chains)
 {
-    module *proxy = ap_find_linked_module("mod_proxy.c");
-    const proxy_server_conf *pconf = proxy
-        ? ap_get_module_config(s->module_config, proxy) : NULL;
-    apr_array_header_t *secs;
+    apr_array_header_t *secs = cors_proxy_sections_of(p, s);
     int i;
 
-    if (!pconf || !pconf->sec_proxy) {
-        return;
-    }
-    secs = cors_sections_of(p, pconf->sec_proxy);
-    for (i = 0; i < secs->nelts; i++) {
+    for (i = 0; secs && i < secs->nelts; i++) {
         section_chain *c = apr_array_push(dir_chains);
         section *self = &APR_ARRAY_IDX(secs, i, section);
 

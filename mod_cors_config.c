@@ -308,53 +308,43 @@ static void remove_origin(cmd_parms *cmd, cors_dir_conf *conf,
                             CORS_OP_REMOVE, &rule);
 }
 
+/* Whether the line is the single word "none". */
+static int is_none_line(apr_pool_t *p, const char *args)
+{
+    const char *rest = args;
+
+    return strcmp(ap_getword_conf(p, &rest), "none") == 0
+           && *ap_getword_conf(p, &rest) == '\0';
+}
+
+static const char *make_origin_rule(cmd_parms *cmd, void *dconf,
+                                    const char *value, cors_rule *rule)
+{
+    const char *err;
+
+    (void)dconf;
+    if (strcmp(value, "none") == 0) {
+        return "CORSAllowOrigin: 'none' empties the list and must stand "
+               "alone on its line";
+    }
+    err = cors_rule_parse(cmd->pool, apr_pstrdup(cmd->pool, value), rule);
+    return err ? apr_pstrcat(cmd->pool, "CORSAllowOrigin: ", err, NULL)
+               : NULL;
+}
+
 static const char *set_allow_origin(cmd_parms *cmd, void *dconf,
                                     const char *args)
 {
     cors_dir_conf *conf = dconf;
-    cors_line line = { 0, NULL, NULL, NULL };
-    cors_rule *rules;
-    const char *err = parse_line(cmd, args, &line);
-    const char *source = cors_note_line(cmd, conf);
-    int i;
 
-    if (err) {
-        return err;
+    if (is_none_line(cmd->temp_pool, args)) {
+        cors_note_line(cmd, conf);
+        cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
+                                CORS_OP_SET, NULL);
+        refresh_origins(cmd, conf);
+        return NULL;
     }
-    rules = apr_palloc(cmd->temp_pool, line.argc * sizeof(*rules));
-    for (i = 0; i < line.argc; i++) {
-        if (line.ops[i] == CORS_OP_REMOVE) {
-            continue;           /* removed by its text, whatever it is */
-        }
-        if (strcmp(line.values[i], "none") == 0) {
-            if (line.argc > 1 || line.ops[i] != CORS_OP_SET) {
-                return "CORSAllowOrigin: 'none' empties the list and must "
-                       "stand alone on its line";
-            }
-            cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
-                                    CORS_OP_SET, NULL);
-            refresh_origins(cmd, conf);
-            return NULL;
-        }
-        err = cors_rule_parse(cmd->pool,
-                              apr_pstrdup(cmd->pool, line.values[i]),
-                              &rules[i]);
-        if (err) {
-            return apr_pstrcat(cmd->pool, "CORSAllowOrigin: ", err, NULL);
-        }
-        rules[i].source = source;
-    }
-    for (i = 0; i < line.argc; i++) {
-        if (line.ops[i] == CORS_OP_REMOVE) {
-            remove_origin(cmd, conf, line.values[i], source);
-        }
-        else {
-            cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
-                                    line.ops[i], &rules[i]);
-        }
-    }
-    refresh_origins(cmd, conf);
-    return credentials_conflict(cmd, conf);
+    return cors_set_origin_entries(cmd, dconf, args, make_origin_rule);
 }
 
 const char *cors_set_origin_entries(cmd_parms *cmd, void *dconf,
@@ -364,7 +354,7 @@ const char *cors_set_origin_entries(cmd_parms *cmd, void *dconf,
     cors_dir_conf *conf = dconf;
     cors_line line = { 0, NULL, NULL, NULL };
     const char *err = parse_line(cmd, args, &line);
-    const char *source = directive_source(cmd);
+    const char *source = cors_note_line(cmd, conf);
     cors_rule *rules;
     int i;
 

@@ -16,7 +16,6 @@
 #include "http_config.h"
 #include "http_core.h"
 #include "util_cfgtree.h"
-#include "mod_proxy.h"
 
 #include "apr_file_io.h"
 #include "apr_hash.h"
@@ -236,17 +235,10 @@ static void add_kind(dump_ctx *ctx, apr_array_header_t *entries,
 static void add_proxies(dump_ctx *ctx, apr_array_header_t *entries,
                         server_rec *s, const cors_dir_conf *root, int local)
 {
-    module *proxy = ap_find_linked_module("mod_proxy.c");
-    const proxy_server_conf *pconf = proxy
-        ? ap_get_module_config(s->module_config, proxy) : NULL;
-    apr_array_header_t *secs;
+    apr_array_header_t *secs = cors_proxy_sections_of(ctx->p, s);
     int i;
 
-    if (!pconf || !pconf->sec_proxy) {
-        return;
-    }
-    secs = cors_sections_of(ctx->p, pconf->sec_proxy);
-    for (i = 0; i < secs->nelts; i++) {
+    for (i = 0; secs && i < secs->nelts; i++) {
         const cors_section *sec = &APR_ARRAY_IDX(secs, i, cors_section);
 
         add_entry(ctx, entries, sec, merge_one(ctx->p, root, sec),
