@@ -128,10 +128,11 @@ typedef const char *(*cors_origin_entry_fn)(cmd_parms *cmd, void *dconf,
                                             const char *value,
                                             cors_rule *rule);
 /* An origin directive line: its values made by `make`, "-value"s removed
- * by text, as CORSAllowOrigin does. */
+ * by text, as CORSAllowOrigin does; with `none`, a line of the one word
+ * "none" empties the section's list. */
 const char *cors_set_origin_entries(cmd_parms *cmd, void *dconf,
                                     const char *args,
-                                    cors_origin_entry_fn make);
+                                    cors_origin_entry_fn make, int none);
 
 /* mod_cors_origin_file.c */
 const char *cors_set_allow_origin_file(cmd_parms *cmd, void *dconf,

@@ -160,8 +160,10 @@ static const char *directive_source(cmd_parms *cmd)
     if (!cmd->directive) {
         return "(unknown)";
     }
-    return apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
-                        cmd->directive->line_num);
+    /* not apr_psprintf: a .htaccess line pays this on every request */
+    return apr_pstrcat(cmd->pool, cmd->directive->filename, ":",
+                       apr_itoa(cmd->temp_pool, cmd->directive->line_num),
+                       NULL);
 }
 
 /* A value's source; the line is also the section's latest, for
@@ -308,15 +310,6 @@ static void remove_origin(cmd_parms *cmd, cors_dir_conf *conf,
                             CORS_OP_REMOVE, &rule);
 }
 
-/* Whether the line is the single word "none". */
-static int is_none_line(apr_pool_t *p, const char *args)
-{
-    const char *rest = args;
-
-    return strcmp(ap_getword_conf(p, &rest), "none") == 0
-           && *ap_getword_conf(p, &rest) == '\0';
-}
-
 static const char *make_origin_rule(cmd_parms *cmd, void *dconf,
                                     const char *value, cors_rule *rule)
 {
@@ -335,21 +328,12 @@ static const char *make_origin_rule(cmd_parms *cmd, void *dconf,
 static const char *set_allow_origin(cmd_parms *cmd, void *dconf,
                                     const char *args)
 {
-    cors_dir_conf *conf = dconf;
-
-    if (is_none_line(cmd->temp_pool, args)) {
-        cors_note_line(cmd, conf);
-        cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
-                                CORS_OP_SET, NULL);
-        refresh_origins(cmd, conf);
-        return NULL;
-    }
-    return cors_set_origin_entries(cmd, dconf, args, make_origin_rule);
+    return cors_set_origin_entries(cmd, dconf, args, make_origin_rule, 1);
 }
 
 const char *cors_set_origin_entries(cmd_parms *cmd, void *dconf,
                                     const char *args,
-                                    cors_origin_entry_fn make)
+                                    cors_origin_entry_fn make, int none)
 {
     cors_dir_conf *conf = dconf;
     cors_line line = { 0, NULL, NULL, NULL };
@@ -360,6 +344,13 @@ const char *cors_set_origin_entries(cmd_parms *cmd, void *dconf,
 
     if (err) {
         return err;
+    }
+    if (none && line.argc == 1 && line.ops[0] == CORS_OP_SET
+        && strcmp(line.values[0], "none") == 0) {
+        cors_origin_layer_apply(cmd->pool, origin_layer_of(cmd, conf),
+                                CORS_OP_SET, NULL);
+        refresh_origins(cmd, conf);
+        return NULL;
     }
     rules = apr_palloc(cmd->temp_pool, line.argc * sizeof(*rules));
     for (i = 0; i < line.argc; i++) {

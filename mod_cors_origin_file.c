@@ -434,7 +434,7 @@ static const char *file_entry(cmd_parms *cmd, void *dconf, const char *value,
 const char *cors_set_allow_origin_file(cmd_parms *cmd, void *dconf,
                                        const char *args)
 {
-    return cors_set_origin_entries(cmd, dconf, args, file_entry);
+    return cors_set_origin_entries(cmd, dconf, args, file_entry, 0);
 }
 
 const char *cors_set_origin_file_check(cmd_parms *cmd, void *dconf,
