@@ -66,17 +66,45 @@ static void log_runtime_danger(request_rec *r, const cors_dir_conf *conf,
     }
 }
 
+/* Granted by an origin file's entry: the admin needs the file and line
+ * at cors:debug, where a listed origin's grant is only trace1 detail. */
+static int from_file(const cors_decision *d)
+{
+    return d->rule && d->rule->from_file;
+}
+
+static void log_grant(request_rec *r, const cors_decision *d)
+{
+    const char *origin = apr_table_get(r->headers_in, "Origin");
+    const char *where = "";
+
+    if (from_file(d)) {
+        where = d->rule->line
+                ? apr_psprintf(r->pool, " (CORSAllowOriginFile %s:%u)",
+                               d->rule->source, d->rule->line)
+                : apr_pstrcat(r->pool, " (CORSAllowOriginFile ",
+                              d->rule->source, ")", NULL);
+    }
+    ap_log_rerror(APLOG_MARK, from_file(d) ? APLOG_DEBUG : APLOG_TRACE1, 0,
+                  r, "CORS %s for origin '%s'%s%s%s",
+                  cors_decision_result(d),
+                  origin ? cors_log_value(r->pool, origin, strlen(origin))
+                         : "(none)",
+                  d->rule ? ": matched " : "",
+                  d->rule ? cors_log_value(r->pool, d->rule->text,
+                                           strlen(d->rule->text)) : "",
+                  where);
+}
+
 void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
                        const cors_decision *d)
 {
-    const char *origin;
-
     log_runtime_danger(r, conf, d);
     /* The level tests spare the escaping (and the Origin lookup) when
      * nothing would be logged. */
     if (d->cls != CORS_CLASS_NONE && !d->granted) {
         if (APLOGrdebug(r)) {
-            origin = apr_table_get(r->headers_in, "Origin");
+            const char *origin = apr_table_get(r->headers_in, "Origin");
             ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
                           "CORS %s refused for origin '%s': %s ('%s')%s",
                           d->cls == CORS_CLASS_PREFLIGHT ? "preflight"
@@ -90,22 +118,7 @@ void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
                           : "");
         }
     }
-    else if (APLOGrtrace1(r)) {
-        origin = apr_table_get(r->headers_in, "Origin");
-        ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r,
-                      "CORS %s for origin '%s'%s%s%s%s%s%s",
-                      cors_decision_result(d),
-                      origin ? cors_log_value(r->pool, origin, strlen(origin))
-                             : "(none)",
-                      d->rule ? ": matched " : "",
-                      d->rule ? cors_log_value(r->pool, d->rule->text,
-                                          strlen(d->rule->text)) : "",
-                      /* An origin file's entry: which file and line. */
-                      d->rule && d->rule->from_file
-                      ? " (CORSAllowOriginFile " : "",
-                      d->rule && d->rule->from_file ? d->rule->source : "",
-                      d->rule && d->rule->from_file && d->rule->line
-                      ? apr_psprintf(r->pool, ":%u", d->rule->line) : "",
-                      d->rule && d->rule->from_file ? ")" : "");
+    else if (from_file(d) ? APLOGrdebug(r) : APLOGrtrace1(r)) {
+        log_grant(r, d);
     }
 }

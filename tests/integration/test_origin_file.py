@@ -389,9 +389,12 @@ def test_merge(merge_httpd, host, path, want):
 # -- logging -----------------------------------------------------------------
 
 def test_log_names_file_and_line(tmp_path):
+    """At cors:debug (the issue's level), a grant from a file names the file
+    and line; a grant by a listed origin stays trace1 detail."""
     body = """
-LogLevel warn cors:trace1
-CORSAllowOriginFile @TMP@/tenants.txt
+LogLevel warn cors:debug
+CORSAllowOrigin https://listed.example
+CORSAllowOriginFile +@TMP@/tenants.txt
 CORSAllowOriginFile +@TMP@/more.txt
 """
     h = start(tmp_path, body, {"tenants.txt": "# x\n\n" + A + "\n",
@@ -412,6 +415,9 @@ CORSAllowOriginFile +@TMP@/more.txt
                                 r": origin not allowed .*; origin files consulted: "
                                 r".*tenants\.txt, .*more\.txt", since=mark)
         assert line, h.error_log()[mark:]
+        h.get("/", {"Origin": "https://listed.example"})
+        assert not h.wait_error_log(r"origin 'https://listed\.example'", since=mark,
+                                    timeout=0.5)
     finally:
         h.cleanup()
 
