@@ -85,6 +85,8 @@ cors_request_state *cors_request_state_of(request_rec *r);
 /* mod_cors_log.c */
 /* At most LOGGED_VALUE_MAX bytes of `s`, escaped for the error log. */
 const char *cors_log_value(apr_pool_t *p, const char *s, apr_size_t len);
+/* The same in single quotes, or `absent` for a NULL value. */
+const char *cors_log_quoted(apr_pool_t *p, const char *s, const char *absent);
 /* Non-zero at most once per minute per process for each `last_minute`:
  * a client must not control how often the module logs at error level. */
 int cors_error_due(request_rec *r, apr_uint32_t *last_minute);
@@ -94,6 +96,8 @@ void cors_log_decision(request_rec *r, const cors_dir_conf *conf,
 /* mod_cors_answer.c */
 /* Write the decision into the response headers, with its Vary. */
 void cors_write_answer(request_rec *r, cors_request_state *st);
+/* Whether a Vary line of the response names `token` (or is "*"). */
+int cors_vary_covers(request_rec *r, const char *token);
 /* Remove every Access-Control-* response header, whoever set it. */
 void cors_remove_answer(request_rec *r);
 
@@ -112,6 +116,9 @@ extern const command_rec cors_cmds[];
 /* "file:line" of the directive being read; notes it as the section's last
  * mod_cors line (for DUMP_CORS). */
 const char *cors_note_line(cmd_parms *cmd, cors_dir_conf *conf);
+/* Decimal digits without a leading zero, value in [lo, hi]: non-zero and
+ * the value in `out`, or 0. */
+int cors_parse_bounded(const char *arg, int lo, int hi, int *out);
 void *cors_create_dir_conf(apr_pool_t *p, char *dir);
 void *cors_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 int cors_config_pre_config(apr_pool_t *pconf, apr_pool_t *plog,

@@ -74,6 +74,14 @@ static int vary_covers(apr_pool_t *p, const apr_table_t *t,
     return 0;
 }
 
+int cors_vary_covers(request_rec *r, const char *token)
+{
+    int present = 0;
+
+    return vary_covers(r->pool, r->headers_out, token, &present)
+           || vary_covers(r->pool, r->err_headers_out, token, &present);
+}
+
 static void merge_vary(request_rec *r, const char *token)
 {
     int in_out = 0, in_err = 0;

@@ -525,8 +525,7 @@ static const char *set_credentials(cmd_parms *cmd, void *dconf, int on)
     return credentials_conflict(cmd, conf);
 }
 
-/* Decimal digits without a leading zero, value in [lo, hi]. */
-static int parse_bounded(const char *arg, int lo, int hi, int *out)
+int cors_parse_bounded(const char *arg, int lo, int hi, int *out)
 {
     long v = 0;
     const char *c;
@@ -551,7 +550,7 @@ static const char *set_max_age(cmd_parms *cmd, void *dconf, const char *arg)
 {
     cors_dir_conf *conf = dconf;
 
-    if (!parse_bounded(arg, 0, MAX_AGE_LIMIT, &conf->max_age)) {
+    if (!cors_parse_bounded(arg, 0, MAX_AGE_LIMIT, &conf->max_age)) {
         return apr_psprintf(cmd->pool, "CORSMaxAge: '%s' is not a number of "
                             "seconds from 0 to %d (digits only, no leading "
                             "zero)", arg, MAX_AGE_LIMIT);
@@ -567,7 +566,7 @@ static const char *set_preflight_status(cmd_parms *cmd, void *dconf,
 {
     cors_dir_conf *conf = dconf;
 
-    if (!parse_bounded(arg, 200, 299, &conf->preflight_status)) {
+    if (!cors_parse_bounded(arg, 200, 299, &conf->preflight_status)) {
         return apr_psprintf(cmd->pool, "CORSPreflightStatus: '%s' is not a "
                             "success status from 200 to 299 (204 is usual)",
                             arg);

@@ -30,6 +30,12 @@ const char *cors_log_value(apr_pool_t *p, const char *s, apr_size_t len)
     return ap_escape_logitem(p, apr_pstrmemdup(p, s, len));
 }
 
+const char *cors_log_quoted(apr_pool_t *p, const char *s, const char *absent)
+{
+    return s ? apr_pstrcat(p, "'", cors_log_value(p, s, strlen(s)), "'", NULL)
+             : absent;
+}
+
 /* Once per minute per process and kind: a client must not control how
  * often the module logs at error level. */
 int cors_error_due(request_rec *r, apr_uint32_t *last_minute)

@@ -441,19 +441,13 @@ const char *cors_set_origin_file_check(cmd_parms *cmd, void *dconf,
                                        const char *arg)
 {
     cors_dir_conf *conf = dconf;
-    const char *c;
-    long v = 0;
 
-    for (c = arg; *c && *c >= '0' && *c <= '9' && v <= CHECK_LIMIT; c++) {
-        v = v * 10 + (*c - '0');
-    }
-    if (!*arg || *c || v > CHECK_LIMIT || (arg[0] == '0' && arg[1])) {
+    if (!cors_parse_bounded(arg, 0, CHECK_LIMIT, &conf->file_check)) {
         return apr_psprintf(cmd->pool, "CORSAllowOriginFileCheck: '%s' is not "
                             "a number of seconds from 0 to %d (0: check only "
                             "at restart; digits only, no leading zero)", arg,
                             CHECK_LIMIT);
     }
-    conf->file_check = (int)v;
     conf->file_check_source = cors_note_line(cmd, conf);
     return NULL;
 }

@@ -85,14 +85,6 @@ static void request_of(request_rec *r, cors_protect_request *req)
     req->port = ap_get_server_port(r);
 }
 
-static const char *logged(request_rec *r, const char *v)
-{
-    return v ? apr_pstrcat(r->pool, "'", cors_log_value(r->pool, v,
-                                                        strlen(v)),
-                           "'", NULL)
-             : "(none)";
-}
-
 static void log_refusal(request_rec *r, const cors_protect_request *req,
                         const cors_protect_result *res, int report_only)
 {
@@ -106,7 +98,8 @@ static void log_refusal(request_rec *r, const cors_protect_request *req,
                   cors_log_value(r->pool, r->method, strlen(r->method)),
                   cors_log_value(r->pool, r->uri, strlen(r->uri)),
                   cors_protect_rule_text(res->rule),
-                  logged(r, req->origin), logged(r, req->fetch_site));
+                  cors_log_quoted(r->pool, req->origin, "(none)"),
+                  cors_log_quoted(r->pool, req->fetch_site, "(none)"));
 }
 
 static int cors_protect_check(request_rec *r)

@@ -48,14 +48,6 @@ static header_lines header_of(request_rec *r, const char *name)
     return h;
 }
 
-static int vary_names_origin(request_rec *r)
-{
-    header_lines vary = header_of(r, "Vary");
-
-    return vary.joined && (ap_find_token(r->pool, vary.joined, "Origin")
-                           || ap_find_token(r->pool, vary.joined, "*"));
-}
-
 static cors_response response_of(request_rec *r)
 {
     cors_response resp;
@@ -68,7 +60,7 @@ static cors_response response_of(request_rec *r)
                                  "Access-Control-Allow-Credentials").joined;
     resp.allow_methods = header_of(r, "Access-Control-Allow-Methods").joined;
     resp.allow_headers = header_of(r, "Access-Control-Allow-Headers").joined;
-    resp.vary_origin = vary_names_origin(r);
+    resp.vary_origin = cors_vary_covers(r, "Origin");
     return resp;
 }
 
@@ -89,14 +81,6 @@ static cors_request request_of(const request_rec *dr,
     return req;
 }
 
-static const char *quoted(apr_pool_t *p, const char *s)
-{
-    if (!s) {
-        return "none";
-    }
-    return apr_pstrcat(p, "'", cors_log_value(p, s, strlen(s)), "'", NULL);
-}
-
 static const char *ours_of(apr_pool_t *p, const cors_decision *d)
 {
     if (d->cls == CORS_CLASS_NONE) {
@@ -105,7 +89,8 @@ static const char *ours_of(apr_pool_t *p, const cors_decision *d)
     if (!d->granted) {
         return "refuse";
     }
-    return apr_pstrcat(p, "grant ", quoted(p, d->allow_origin),
+    return apr_pstrcat(p, "grant ",
+                       cors_log_quoted(p, d->allow_origin, "none"),
                        d->allow_credentials ? " with credentials" : "", NULL);
 }
 
@@ -134,9 +119,10 @@ static void log_difference(request_rec *r, const cors_difference *diff,
                   diff->detail ? apr_pstrcat(p, "'", cors_log_value(p,
                                  diff->detail, diff->detail_len), "'", NULL)
                                : "",
-                  quoted(p, req->origin), ours_of(p, d), resp->status,
-                  quoted(p, resp->allow_origin),
-                  quoted(p, resp->allow_credentials), quoted(p, line));
+                  cors_log_quoted(p, req->origin, "none"), ours_of(p, d),
+                  resp->status, cors_log_quoted(p, resp->allow_origin, "none"),
+                  cors_log_quoted(p, resp->allow_credentials, "none"),
+                  cors_log_quoted(p, line, "none"));
 }
 
 static int already_differs(const request_rec *r)
