@@ -625,6 +625,24 @@ const cors_rule *cors_origin_layer_find(const cors_origin_layer *layer,
     return r || !o ? r : match_parsed(&one, origin, len, o);
 }
 
+/* The file entries in effect in a chain, one by one: start with `at` the
+ * chain and `i` 0; NULL when there is none left. */
+static const cors_rule *next_file(const cors_origin_chain *chain,
+                                  const cors_origin_chain **at, int *i)
+{
+    for (; *at; *at = (*at)->parent, *i = 0) {
+        const apr_array_header_t *files = (*at)->layer->files;
+        while (files && *i < files->nelts) {
+            const cors_rule *f = APR_ARRAY_IDX(files, (*i)++,
+                                               const cors_rule *);
+            if (!removed_below(chain, *at, f)) {
+                return f;
+            }
+        }
+    }
+    return NULL;
+}
+
 /* Each file entry in effect, through its current snapshot; with `o`
  * NULL, only the exact entries of text files (before parsing). */
 static const cors_rule *match_files(apr_pool_t *hold,
@@ -632,21 +650,15 @@ static const cors_rule *match_files(apr_pool_t *hold,
                                     const char *origin, apr_size_t len,
                                     const cors_origin *o)
 {
-    const cors_origin_chain *n;
-    int i;
+    const cors_origin_chain *at = chain;
+    const cors_rule *f;
+    int i = 0;
 
-    for (n = chain; n; n = n->parent) {
-        for (i = 0; n->layer->files && i < n->layer->files->nelts; i++) {
-            const cors_rule *f = APR_ARRAY_IDX(n->layer->files, i,
-                                               const cors_rule *);
-            const cors_rule *r;
-            if (removed_below(chain, n, f)) {
-                continue;
-            }
-            r = cors_origin_file_find(hold, f->file, origin, len, o);
-            if (r) {
-                return hold ? r : f;
-            }
+    while ((f = next_file(chain, &at, &i)) != NULL) {
+        const cors_rule *r = cors_origin_file_find(hold, f->file, origin,
+                                                   len, o);
+        if (r) {
+            return hold ? r : f;
         }
     }
     return NULL;
@@ -729,17 +741,12 @@ apr_array_header_t *cors_origin_chain_files(apr_pool_t *p,
                                             const cors_origin_chain *chain)
 {
     apr_array_header_t *out = apr_array_make(p, 2, sizeof(const cors_rule *));
-    const cors_origin_chain *n;
-    int i;
+    const cors_origin_chain *at = chain;
+    const cors_rule *f;
+    int i = 0;
 
-    for (n = chain; n; n = n->parent) {
-        for (i = 0; n->layer->files && i < n->layer->files->nelts; i++) {
-            const cors_rule *f = APR_ARRAY_IDX(n->layer->files, i,
-                                               const cors_rule *);
-            if (!removed_below(chain, n, f)) {
-                APR_ARRAY_PUSH(out, const cors_rule *) = f;
-            }
-        }
+    while ((f = next_file(chain, &at, &i)) != NULL) {
+        APR_ARRAY_PUSH(out, const cors_rule *) = f;
     }
     return out;
 }

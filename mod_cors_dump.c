@@ -166,38 +166,22 @@ static void add_entry(dump_ctx *ctx, apr_array_header_t *entries,
     e->local = local;
 }
 
-/* Each <If>, <ElseIf>, <Else> over `acc`, and the ones nested in it. */
-static void add_ifs(dump_ctx *ctx, apr_array_header_t *entries,
-                    const cors_dir_conf *acc, const apr_array_header_t *vecs,
-                    int local)
+/* Each section of `vecs` (<Files>, or <If>, <ElseIf>, <Else>) over `acc`,
+ * and the <If>s nested in it. */
+static void add_nested(dump_ctx *ctx, apr_array_header_t *entries,
+                       const cors_dir_conf *acc,
+                       const apr_array_header_t *vecs, int local)
 {
-    apr_array_header_t *ifs = cors_sections_of(ctx->p, vecs);
+    apr_array_header_t *secs = cors_sections_of(ctx->p, vecs);
     int i;
 
-    for (i = 0; i < ifs->nelts; i++) {
-        const cors_section *sec = &APR_ARRAY_IDX(ifs, i, cors_section);
+    for (i = 0; i < secs->nelts; i++) {
+        const cors_section *sec = &APR_ARRAY_IDX(secs, i, cors_section);
         const cors_dir_conf *m = merge_one(ctx->p, acc, sec);
         int here = local || in_own_vhost(sec);
 
         add_entry(ctx, entries, sec, m, here);
-        add_ifs(ctx, entries, m, sec->core->sec_if, here);
-    }
-}
-
-static void add_files(dump_ctx *ctx, apr_array_header_t *entries,
-                      const cors_dir_conf *acc, const apr_array_header_t *vecs,
-                      int local)
-{
-    apr_array_header_t *files = cors_sections_of(ctx->p, vecs);
-    int i;
-
-    for (i = 0; i < files->nelts; i++) {
-        const cors_section *sec = &APR_ARRAY_IDX(files, i, cors_section);
-        const cors_dir_conf *m = merge_one(ctx->p, acc, sec);
-        int here = local || in_own_vhost(sec);
-
-        add_entry(ctx, entries, sec, m, here);
-        add_ifs(ctx, entries, m, sec->core->sec_if, here);
+        add_nested(ctx, entries, m, sec->core->sec_if, here);
     }
 }
 
@@ -225,8 +209,8 @@ static void add_kind(dump_ctx *ctx, apr_array_header_t *entries,
             here |= in_own_vhost(&APR_ARRAY_IDX(chain, j, cors_section));
         }
         add_entry(ctx, entries, sec, m, here);
-        add_files(ctx, entries, m, sec->core->sec_file, here);
-        add_ifs(ctx, entries, m, sec->core->sec_if, here);
+        add_nested(ctx, entries, m, sec->core->sec_file, here);
+        add_nested(ctx, entries, m, sec->core->sec_if, here);
     }
 }
 
@@ -273,9 +257,9 @@ static apr_array_header_t *entries_of(dump_ctx *ctx, server_rec *s,
     }
     add_kind(ctx, entries, root, sconf->sec_dir, cors_directory_chain, local);
     add_proxies(ctx, entries, s, root, local);
-    add_files(ctx, entries, root, base->sec_file, local);
+    add_nested(ctx, entries, root, base->sec_file, local);
     add_kind(ctx, entries, root, sconf->sec_url, cors_location_chain, local);
-    add_ifs(ctx, entries, root, base->sec_if, local);
+    add_nested(ctx, entries, root, base->sec_if, local);
     qsort(entries->elts, entries->nelts, sizeof(dump_entry), by_ordinal);
     return entries;
 }
